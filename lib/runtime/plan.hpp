@@ -1,0 +1,57 @@
+#pragma once
+// In-memory form of a budget plan: how many KV tokens every head of every layer keeps.
+// Produced by slkv-compile, serialised by plan_json.* (docs/budget-format.md), consumed by the
+// runtime's selection and compaction. Per-head arrays are [n_layers][n_heads], layer-major,
+// where "head" is a KV head or a query head according to `granularity`.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace slkv::runtime {
+
+inline constexpr const char* kPlanSchemaName = "slkv.budget-plan";
+inline constexpr int kPlanSchemaVersion = 1;
+
+enum class Granularity { kKvHead, kQueryHead };
+enum class BudgetMode { kTokens, kRatio };
+
+struct PlanModel {
+  std::string arch;
+  int64_t n_layers = 0;
+  int64_t n_heads = 0;     // query heads
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  std::string fingerprint;  // ModelConfig fingerprint; empty for --shape inputs
+};
+
+struct PlanSource {
+  std::string kind;          // "profile" | "lineage"
+  std::string hash;          // profile fingerprint or hash of the score file
+  std::string probe_set;     // probe configuration name, or the lineage file name
+  uint64_t seed = 0;
+  std::string tool_version;
+};
+
+struct Plan {
+  PlanModel model;
+  PlanSource source;
+  Granularity granularity = Granularity::kKvHead;
+  std::string gqa_aggregation = "sum";  // kv granularity: "sum" | "max"
+  int64_t window = 8;                   // most recent tokens every head keeps
+  std::string pooling = "max";          // "max" | "avg" | "none"
+  int64_t pooling_kernel = 7;
+  BudgetMode budget_mode = BudgetMode::kTokens;
+  double budget_value = 128;            // tokens per head (window included) or ratio of T
+  std::string method = "surfacelogic";
+  nlohmann::json method_params = nlohmann::json::object();
+  // kTokens: caps in tokens beyond the window. kRatio: each head's share of the layer-wide
+  // pool; the runtime turns shares into caps for the actual prompt length.
+  std::vector<std::vector<double>> caps;         // [n_layers][n_heads]
+  std::vector<std::vector<std::string>> labels;  // optional, [n_layers][n_heads]
+  int64_t min_cap = 0;                           // floor every head keeps beyond the window
+};
+
+}  // namespace slkv::runtime

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh machine: install missing Debian packages, fetch the test
+# models, build, run ctest. Extra arguments go to ctest (e.g. -L model, -R gguf).
+#
+#   scripts/test.sh                 # Release build in build/, all tests
+#   SLKV_SANITIZE=1 scripts/test.sh # ASan+UBSan build in build-asan/
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/deps.sh
+slkv_install_deps
+scripts/get-model.sh all >/dev/null
+
+jobs="${SLKV_JOBS:-$(nproc)}"
+if [ "${SLKV_SANITIZE:-0}" = "1" ]; then
+  build="${SLKV_BUILD_DIR:-build-asan}"
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLKV_SANITIZE=ON \
+    -DSLKV_BUILD_BENCH=OFF ${SLKV_CMAKE_ARGS:-}
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+else
+  build="${SLKV_BUILD_DIR:-build}"
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${SLKV_CMAKE_ARGS:-}
+fi
+cmake --build "$build" -j "$jobs"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$jobs}"
+ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"
