@@ -107,10 +107,10 @@ Tokenizer::Tokenizer(TokenizerSpec spec) : impl_(std::make_unique<Impl>()) {
     im.special_trie.insert(s.tokens[im.special_order[rank]], static_cast<int32_t>(rank));
   }
 
-  if (s.kind == TokenizerKind::kByteLevelBpe) {
-    im.build_bpe();
-  } else {
+  if (s.kind == TokenizerKind::kSentencePiece) {
     im.build_spm();
+  } else {
+    im.build_bpe();
   }
 }
 
@@ -120,7 +120,15 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 TokenizerKind Tokenizer::kind() const { return impl_->spec.kind; }
 std::string_view Tokenizer::kind_name() const {
-  return impl_->spec.kind == TokenizerKind::kByteLevelBpe ? "bpe" : "spm";
+  switch (impl_->spec.kind) {
+    case TokenizerKind::kByteLevelBpe:
+      return "bpe";
+    case TokenizerKind::kSentencePiece:
+      return "spm";
+    case TokenizerKind::kCharBpe:
+      return "char-bpe";
+  }
+  return "?";
 }
 std::string_view Tokenizer::pre_name() const { return impl_->spec.pre_name; }
 int32_t Tokenizer::n_vocab() const { return static_cast<int32_t>(impl_->spec.tokens.size()); }
@@ -203,12 +211,19 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos,
     const std::string_view raw = text.substr(f.offset, f.length);
     if (s.kind == TokenizerKind::kByteLevelBpe) {
       im.encode_bpe_fragment(raw, ids);
-    } else if (s.add_space_prefix && prev_special) {
+      prev_special = false;
+      continue;
+    }
+    std::string_view input = raw;
+    if (s.add_space_prefix && prev_special) {
       prefixed.assign(1, ' ');
       prefixed.append(raw);
-      im.encode_spm_fragment(prefixed, ids);
+      input = prefixed;
+    }
+    if (s.kind == TokenizerKind::kSentencePiece) {
+      im.encode_spm_fragment(input, ids);
     } else {
-      im.encode_spm_fragment(raw, ids);
+      im.encode_char_bpe_fragment(input, ids);
     }
     prev_special = false;
   }

@@ -19,6 +19,8 @@ class GgufFile;
 enum class TokenizerKind {
   kByteLevelBpe,   // GPT-2 byte->unicode alphabet, merges ranked by list order
   kSentencePiece,  // llama.cpp "llama" vocab: merges chosen by the merged token's score
+  kCharBpe,        // HF BPE without ByteLevel (Gemma / Llama 2 tokenizer.json): characters,
+                   // ranked merges, spaces as U+2581, "<0xXX>" byte fallback
 };
 
 // Values of tokenizer.ggml.token_type.
@@ -38,13 +40,15 @@ struct TokenizerSpec {
   std::vector<std::string> tokens;                          // [n_vocab]
   std::vector<TokenType> types;                             // [n_vocab]
   std::vector<float> scores;                                // [n_vocab], SentencePiece only
-  std::vector<std::pair<std::string, std::string>> merges;  // byte-level BPE; rank = index
+  std::vector<std::pair<std::string, std::string>> merges;  // BPE kinds; rank = index
   std::string pre_name;                                     // e.g. "smollm", for display
   std::vector<std::string> pre_patterns;                    // byte-level BPE regex list
+  bool byte_fallback = true;   // char BPE: unknown characters as "<0xXX>" tokens, else unk
   bool ignore_merges = false;  // llama3: a piece that is itself a token is emitted whole
   bool add_bos = false;
   bool add_eos = false;
-  bool add_space_prefix = false;  // SentencePiece
+  bool add_space_prefix = false;  // SentencePiece / char BPE: "▁" before the first fragment and
+                                  // after each special token
   int32_t bos_id = -1;
   int32_t eos_id = -1;
   int32_t eot_id = -1;
@@ -62,7 +66,7 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
   TokenizerKind kind() const;
-  std::string_view kind_name() const;  // "bpe" | "spm"
+  std::string_view kind_name() const;  // "bpe" | "spm" | "char-bpe"
   std::string_view pre_name() const;
   int32_t n_vocab() const;
   const std::string& token_text(int32_t id) const;  // vocabulary spelling; throws if out of range

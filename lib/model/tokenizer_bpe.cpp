@@ -1,6 +1,7 @@
 // Byte-level BPE (GPT-2 style): pieces from the regex pre-tokenizer, one symbol per byte
 // (spelled in the GPT-2 byte->unicode alphabet), then merges applied lowest rank first.
 
+#include <algorithm>
 #include <queue>
 
 #include "core/error.hpp"
@@ -74,16 +75,22 @@ void append_utf8(uint32_t cp, std::string& out) {
 }
 
 void Tokenizer::Impl::build_bpe() {
-  if (spec.pre_patterns.empty()) {
-    throw_file_error(spec.source, "byte-level BPE tokenizer has no pre-tokenizer patterns (pre '" +
-                                      spec.pre_name + "')");
+  if (spec.kind == TokenizerKind::kByteLevelBpe) {
+    if (spec.pre_patterns.empty()) {
+      throw_file_error(spec.source,
+                       "byte-level BPE tokenizer has no pre-tokenizer patterns "
+                       "(pre '" +
+                           spec.pre_name + "')");
+    }
+    for (int b = 0; b < 256; ++b) {
+      std::string spelled;
+      append_utf8(byte_to_codepoint(static_cast<uint8_t>(b)), spelled);
+      byte_token[b] = find(spelled);
+    }
+  } else {
+    build_byte_fallback();
   }
   pretokenizer = Pretokenizer(spec.pre_patterns, spec.source);
-  for (int b = 0; b < 256; ++b) {
-    std::string spelled;
-    append_utf8(byte_to_codepoint(static_cast<uint8_t>(b)), spelled);
-    byte_token[b] = find(spelled);
-  }
   merges.reserve(spec.merges.size());
   for (size_t rank = 0; rank < spec.merges.size(); ++rank) {
     const auto& [left, right] = spec.merges[rank];
@@ -100,11 +107,51 @@ void Tokenizer::Impl::build_bpe() {
   }
 }
 
+void Tokenizer::Impl::apply_merges(const std::vector<int32_t>& symbol_ids,
+                                   std::vector<int32_t>& out) const {
+  if (symbol_ids.size() == 1) {
+    out.push_back(symbol_ids[0]);
+    return;
+  }
+  std::vector<Symbol> symbols;
+  symbols.reserve(symbol_ids.size());
+  for (int32_t id : symbol_ids) {
+    const auto index = static_cast<int32_t>(symbols.size());
+    symbols.push_back({id, index - 1, index + 1});
+  }
+  if (symbols.empty()) return;
+  symbols.back().next = -1;
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+  auto push_pair = [&](int32_t left) {
+    if (left < 0) return;
+    const int32_t right = symbols[left].next;
+    if (right < 0) return;
+    auto it = merges.find(pair_key(symbols[left].id, symbols[right].id));
+    if (it == merges.end()) return;
+    queue.push({it->second.rank, left, symbols[left].id, symbols[right].id});
+  };
+  for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) push_pair(i);
+  while (!queue.empty()) {
+    const Candidate c = queue.top();
+    queue.pop();
+    Symbol& left = symbols[c.left];
+    // Stale when either side has merged since: ids only grow longer, so they cannot recur.
+    if (left.id != c.left_id || left.next < 0 || symbols[left.next].id != c.right_id) continue;
+    Symbol& right = symbols[left.next];
+    left.id = merges.find(pair_key(c.left_id, c.right_id))->second.merged_id;
+    left.next = right.next;
+    if (right.next >= 0) symbols[right.next].prev = c.left;
+    right.id = -1;
+    push_pair(left.prev);
+    push_pair(c.left);
+  }
+  for (int32_t i = 0; i >= 0; i = symbols[i].next) out.push_back(symbols[i].id);
+}
+
 void Tokenizer::Impl::encode_bpe_fragment(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<std::string_view> pieces;
   pretokenizer.split(text, pieces);
-  std::vector<Symbol> symbols;
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+  std::vector<int32_t> symbol_ids;
   std::string spelled;
   for (std::string_view piece : pieces) {
     if (spec.ignore_merges) {
@@ -115,42 +162,73 @@ void Tokenizer::Impl::encode_bpe_fragment(std::string_view text, std::vector<int
         continue;
       }
     }
-    symbols.clear();
+    symbol_ids.clear();
     for (char c : piece) {
       const int32_t id = byte_token[static_cast<uint8_t>(c)];
       if (id < 0 && spec.unk_id < 0) {
         throw Error(spec.source + ": byte " + std::to_string(static_cast<uint8_t>(c)) +
                     " has no token and the vocabulary has no unknown token");
       }
-      const auto index = static_cast<int32_t>(symbols.size());
-      symbols.push_back({id < 0 ? spec.unk_id : id, index - 1, index + 1});
+      symbol_ids.push_back(id < 0 ? spec.unk_id : id);
     }
-    if (symbols.empty()) continue;
-    symbols.back().next = -1;
-    auto push_pair = [&](int32_t left) {
-      if (left < 0) return;
-      const int32_t right = symbols[left].next;
-      if (right < 0) return;
-      auto it = merges.find(pair_key(symbols[left].id, symbols[right].id));
-      if (it == merges.end()) return;
-      queue.push({it->second.rank, left, symbols[left].id, symbols[right].id});
-    };
-    for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) push_pair(i);
-    while (!queue.empty()) {
-      const Candidate c = queue.top();
-      queue.pop();
-      Symbol& left = symbols[c.left];
-      // Stale when either side has merged since: ids only grow longer, so they cannot recur.
-      if (left.id != c.left_id || left.next < 0 || symbols[left.next].id != c.right_id) continue;
-      Symbol& right = symbols[left.next];
-      left.id = merges.find(pair_key(c.left_id, c.right_id))->second.merged_id;
-      left.next = right.next;
-      if (right.next >= 0) symbols[right.next].prev = c.left;
-      right.id = -1;
-      push_pair(left.prev);
-      push_pair(c.left);
+    apply_merges(symbol_ids, out);
+  }
+}
+
+void Tokenizer::Impl::encode_char_bpe_fragment(std::string_view raw,
+                                               std::vector<int32_t>& out) const {
+  static constexpr std::string_view kSpaceMark = "\xE2\x96\x81";  // U+2581
+  std::string text;
+  text.reserve(raw.size() + raw.size() / 2);
+  for (char c : raw) {
+    if (c == ' ') {
+      text.append(kSpaceMark);
+    } else {
+      text.push_back(c);
     }
-    for (int32_t i = 0; i >= 0; i = symbols[i].next) out.push_back(symbols[i].id);
+  }
+  std::vector<std::string_view> pieces;
+  if (pretokenizer.patterns().empty()) {
+    pieces.assign(1, text);
+  } else {
+    pretokenizer.split(text, pieces);
+  }
+  std::vector<int32_t> symbol_ids;
+  for (std::string_view piece : pieces) {
+    symbol_ids.clear();
+    for (size_t i = 0; i < piece.size();) {
+      const auto lead = static_cast<uint8_t>(piece[i]);
+      size_t len = lead < 0x80           ? 1
+                   : (lead >> 5) == 0x6  ? 2
+                   : (lead >> 4) == 0xE  ? 3
+                   : (lead >> 3) == 0x1E ? 4
+                                         : 1;
+      len = std::min(len, piece.size() - i);
+      const std::string_view ch = piece.substr(i, len);
+      i += len;
+      if (const int32_t id = find(ch); id >= 0) {
+        symbol_ids.push_back(id);
+        continue;
+      }
+      if (!spec.byte_fallback) {
+        if (spec.unk_id < 0) {
+          throw Error(spec.source + ": character '" + std::string(ch) +
+                      "' is not in the vocabulary, which has no unknown token");
+        }
+        symbol_ids.push_back(spec.unk_id);
+        continue;
+      }
+      // HF byte_fallback: each byte of an unknown character becomes its "<0xXX>" token.
+      for (char c : ch) {
+        const int32_t id = byte_fallback[static_cast<uint8_t>(c)];
+        if (id < 0 && spec.unk_id < 0) {
+          throw Error(spec.source + ": byte " + std::to_string(static_cast<uint8_t>(c)) +
+                      " has no byte-fallback token and the vocabulary has no unknown token");
+        }
+        symbol_ids.push_back(id < 0 ? spec.unk_id : id);
+      }
+    }
+    apply_merges(symbol_ids, out);
   }
 }
 

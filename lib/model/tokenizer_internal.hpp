@@ -39,13 +39,14 @@ struct Tokenizer::Impl {
   std::vector<int32_t> special_order;
   SpecialTrie special_trie;
 
-  // Byte-level BPE.
+  // Byte-level BPE and char BPE.
   Pretokenizer pretokenizer;
   std::array<int32_t, 256> byte_token{};          // byte -> id of its mapped char, or -1
   std::unordered_map<uint64_t, BpeMerge> merges;  // (left id << 32 | right id) -> merge
 
-  // SentencePiece.
+  // SentencePiece and char BPE.
   std::array<int32_t, 256> byte_fallback{};  // byte -> id of "<0xXX>", or -1
+  void build_byte_fallback();
 
   int32_t find(std::string_view text) const {
     auto it = token_ids.find(text);
@@ -56,6 +57,9 @@ struct Tokenizer::Impl {
   // Appends the ids of one raw-text fragment (no special tokens inside).
   void encode_bpe_fragment(std::string_view text, std::vector<int32_t>& out) const;
   void encode_spm_fragment(std::string_view text, std::vector<int32_t>& out) const;
+  void encode_char_bpe_fragment(std::string_view text, std::vector<int32_t>& out) const;
+  // Runs the ranked merge loop over `symbol_ids` (one piece) and appends the result.
+  void apply_merges(const std::vector<int32_t>& symbol_ids, std::vector<int32_t>& out) const;
   std::string piece(int32_t id) const;
 };
 

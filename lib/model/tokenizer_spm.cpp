@@ -61,6 +61,10 @@ void Tokenizer::Impl::build_spm() {
                                       " differs from vocabulary size " +
                                       std::to_string(spec.tokens.size()));
   }
+  build_byte_fallback();
+}
+
+void Tokenizer::Impl::build_byte_fallback() {
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof(name), "<0x%02X>", b);

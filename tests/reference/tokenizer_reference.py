@@ -3,7 +3,8 @@
 
 For each model, tokenizes every line of tests/data/tokenizer/corpus.txt with llama.cpp's
 tokenizer (through llama-cpp-python, vocab only, no BOS, special-token parsing on) and writes
-tests/data/tokenizer/<model>.jsonl (one JSON id array per corpus line) plus <model>.meta.json
+tests/data/tokenizer/<model>.jsonl (one JSON id array per corpus line), <model>.document.json
+(the ids of the whole file as one text, newlines included) plus <model>.meta.json
 saying which command, package versions and input hashes produced it.
 
 For SmolLM2 it also builds an independent HF `tokenizers` BPE by hand from the GGUF vocabulary
@@ -75,6 +76,8 @@ def main():
         path = Path(args.models) / file
         llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
         ids = [llm.tokenize(line, add_bos=False, special=True) for line in lines]
+        # The whole corpus as one text, so newlines and runs across lines are covered too.
+        document = llm.tokenize((DATA / "corpus.txt").read_bytes(), add_bos=False, special=True)
         meta = {
             "produced_by": "/opt/slkv-ref/bin/python tests/reference/tokenizer_reference.py",
             "reference": "llama.cpp tokenizer via llama-cpp-python: Llama(model_path, "
@@ -99,6 +102,8 @@ def main():
         with open(DATA / f"{name}.jsonl", "w") as f:
             for row in ids:
                 f.write(json.dumps(row, separators=(",", ":")) + "\n")
+        with open(DATA / f"{name}.document.json", "w") as f:
+            f.write(json.dumps(document, separators=(",", ":")) + "\n")
         (DATA / f"{name}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
         print(name, {k: v for k, v in meta.items() if k != "hf_differing_lines"})
 
