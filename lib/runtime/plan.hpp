@@ -22,7 +22,13 @@ enum class BudgetMode { kTokens, kRatio };
 // catches it and returns a status; nothing in lib/runtime links lib/core, hence its own type.
 class PlanError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class Kind { kInvalid, kParse, kSchema, kChecksum };
+  explicit PlanError(const std::string& what, Kind kind = Kind::kInvalid)
+      : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 struct PlanModel {

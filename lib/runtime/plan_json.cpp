@@ -10,8 +10,9 @@
 namespace slkv::runtime {
 namespace {
 
-[[noreturn]] void fail(const std::string& source_name, const std::string& what) {
-  throw PlanError(source_name + ": " + what);
+[[noreturn]] void fail(const std::string& source_name, const std::string& what,
+                       PlanError::Kind kind = PlanError::Kind::kInvalid) {
+  throw PlanError(source_name + ": " + what, kind);
 }
 
 // Shortest decimal that round-trips (nlohmann's Grisu2), e.g. 128.0, 0.1, 1e-05. Locale-free.
@@ -221,18 +222,21 @@ Plan plan_from_json(std::string_view text, const std::string& src) {
   try {
     doc = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    fail(src, std::string("not valid JSON: ") + e.what());
+    fail(src, std::string("not valid JSON: ") + e.what(), PlanError::Kind::kParse);
   }
-  if (!doc.is_object()) fail(src, "top level must be a JSON object");
+  if (!doc.is_object()) fail(src, "top level must be a JSON object", PlanError::Kind::kParse);
   Reader r(src);
   using VT = nlohmann::json::value_t;
   std::string schema = r.str(doc, "", "schema");
   if (schema != kPlanSchemaName)
-    fail(src, "schema is \"" + schema + "\", expected \"" + kPlanSchemaName + "\"");
+    fail(src, "schema is \"" + schema + "\", expected \"" + kPlanSchemaName + "\"",
+         PlanError::Kind::kSchema);
   int64_t version = r.integer(doc, "", "version");
   if (version != kPlanSchemaVersion)
-    fail(src, "schema version " + std::to_string(version) + " is not supported (this library " +
-                  "reads version " + std::to_string(kPlanSchemaVersion) + ")");
+    fail(src,
+         "schema version " + std::to_string(version) + " is not supported (this library " +
+             "reads version " + std::to_string(kPlanSchemaVersion) + ")",
+         PlanError::Kind::kSchema);
   r.only_keys(doc, "",
               {"schema", "version", "model", "source", "granularity", "gqa_aggregation", "window",
                "pooling", "budget", "method", "caps", "labels", "checksum"});
@@ -309,8 +313,10 @@ Plan plan_from_json(std::string_view text, const std::string& src) {
   std::string stored = r.str(doc, "", "checksum");
   std::string actual = plan_checksum(p);
   if (stored != actual)
-    fail(src, "checksum mismatch: file says " + stored + ", content hashes to " + actual +
-                  " (the plan was edited or corrupted)");
+    fail(src,
+         "checksum mismatch: file says " + stored + ", content hashes to " + actual +
+             " (the plan was edited or corrupted)",
+         PlanError::Kind::kChecksum);
   return p;
 }
 
