@@ -4,8 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
+#include "common/test_env.hpp"
 #include "plan_fixture.hpp"
 
 namespace slkv::runtime {
@@ -133,6 +136,21 @@ TEST(RuntimePlanJson, QueryGranularityUsesQueryHeads) {
   Plan back = plan_from_json(text, "q.json");
   EXPECT_EQ(back.n_plan_heads(), 8);
   EXPECT_EQ(plan_to_json(back), text);
+}
+
+}  // namespace
+}  // namespace slkv::runtime
+
+namespace slkv::runtime {
+namespace {
+
+// The committed example (used by the consumer tests and docs) is exactly what the serializer
+// writes today: a format change must be deliberate.
+TEST(RuntimePlanJson, CommittedSamplePlanIsCurrent) {
+  std::ifstream f(test::source_dir() / "tests/runtime/golden/sample_plan.json");
+  ASSERT_TRUE(f.good());
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, plan_to_json(test::sample_plan()));
 }
 
 }  // namespace
