@@ -61,8 +61,17 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
                   int64_t head_begin, int64_t head_end, std::span<float> workspace,
                   const SelectOutput& out, const char** error);
 
+// Scratch of select_top_k for n scores: keys [n], candidates [n], histogram [kTopKBins].
+inline constexpr int kTopKBins = 4096;
+struct TopKScratch {
+  uint32_t* keys;
+  int32_t* candidates;
+  uint32_t* hist;
+};
+
 // Keep the top `k` of `scores` (ties toward the lower index) and append them ascending to
-// `kept`; returns how many were written. `hist` holds 2048 counters. Exposed for tests.
-int64_t select_top_k(std::span<const float> scores, int64_t k, uint32_t* hist, int32_t* kept);
+// `kept`; returns how many were written. Exposed for tests.
+int64_t select_top_k(std::span<const float> scores, int64_t k, const TopKScratch& scratch,
+                     int32_t* kept);
 
 }  // namespace slkv::runtime
