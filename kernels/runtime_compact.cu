@@ -42,15 +42,15 @@ int compact_gather_device(const CompactConfig& cfg, const void* src, const int32
   const bool words = row_bytes % 4 == 0 && reinterpret_cast<uintptr_t>(src) % 4 == 0 &&
                      reinterpret_cast<uintptr_t>(data) % 4 == 0;
   if (words) {
-    gather_kernel<uint32_t><<<grid, 128, 0, st>>>(
-        static_cast<const uint32_t*>(src), kept, kept_stride, offsets, lengths,
-        static_cast<uint32_t*>(data), cfg.n_tokens, cfg.n_kv_heads, cfg.group(), hnd,
-        row_bytes / 4);
+    gather_kernel<uint32_t><<<grid, 128, 0, st>>>(static_cast<const uint32_t*>(src), kept,
+                                                  kept_stride, offsets, lengths,
+                                                  static_cast<uint32_t*>(data), cfg.n_tokens,
+                                                  cfg.n_kv_heads, cfg.group(), hnd, row_bytes / 4);
   } else {
-    gather_kernel<unsigned char><<<grid, 128, 0, st>>>(
-        static_cast<const unsigned char*>(src), kept, kept_stride, offsets, lengths,
-        static_cast<unsigned char*>(data), cfg.n_tokens, cfg.n_kv_heads, cfg.group(), hnd,
-        row_bytes);
+    gather_kernel<unsigned char>
+        <<<grid, 128, 0, st>>>(static_cast<const unsigned char*>(src), kept, kept_stride, offsets,
+                               lengths, static_cast<unsigned char*>(data), cfg.n_tokens,
+                               cfg.n_kv_heads, cfg.group(), hnd, row_bytes);
   }
   return static_cast<int>(cudaGetLastError());
 }
