@@ -14,6 +14,14 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
+// The 32-element decoders stay out of line: inlined into the per-block loop, GCC unrolls
+// their 16-iteration loops completely before it can vectorize them.
+#if defined(__GNUC__)
+#define SLKV_NOINLINE __attribute__((noinline))
+#else
+#define SLKV_NOINLINE
+#endif
+
 namespace slkv::detail {
 namespace {
 
@@ -39,16 +47,22 @@ inline uint32_t float_to_bits(float f) {
   return bits;
 }
 
-// Branch-free so that the F16 loop vectorizes: subnormals are mantissa * 2^-24 (both exact),
-// normals rebias the exponent by 127 - 15, exponent 31 maps to 255 keeping the payload.
+// Branch-free so that the F16 loop vectorizes. Normals rebias the exponent by 127 - 15,
+// exponent 31 maps to 255 keeping the payload, and a subnormal m * 2^-24 is computed exactly
+// as (0.5 + m * 2^-24) - 0.5: 0.5f has an ulp of 2^-24, so both steps are exact. Everything is
+// evaluated unconditionally and selected with masks (a conditional float op blocks
+// if-conversion under -ftrapping-math).
 inline uint32_t half_to_float_bits(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t em = h & 0x7fffu;
   const uint32_t normal = (em << 13) + (112u << 23);
   const uint32_t inf_nan = (em << 13) | 0x7f800000u;
-  const uint32_t sub = float_to_bits(static_cast<float>(static_cast<int32_t>(em)) * 0x1p-24f);
+  const uint32_t sub = float_to_bits(bits_to_float(0x3f000000u | em) - 0.5f);
   const uint32_t e = em >> 10;
-  return sign | (e == 0 ? sub : (e == 31 ? inf_nan : normal));
+  const uint32_t is_sub = 0u - static_cast<uint32_t>(e == 0);
+  const uint32_t is_top = 0u - static_cast<uint32_t>(e == 31);
+  const uint32_t finite = (sub & is_sub) | (normal & ~is_sub);
+  return sign | (inf_nan & is_top) | (finite & ~is_top);
 }
 
 inline float load_half(const uint8_t* p) { return bits_to_float(half_to_float_bits(load_u16(p))); }
@@ -72,59 +86,72 @@ void decode_bf16(const uint8_t* src, float* dst, int64_t n) {
 }
 
 // Q4_0: d:f16, qs[16]; low nibbles are elements 0..15, high nibbles 16..31.
-void decode_q4_0(const uint8_t* b, float* y) {
+SLKV_NOINLINE void decode_q4_0(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const uint8_t* qs = b + 2;
-  for (int j = 0; j < kQK / 2; ++j) {
-    y[j] = static_cast<float>((qs[j] & 0xF) - 8) * d;
-    y[j + kQK / 2] = static_cast<float>((qs[j] >> 4) - 8) * d;
-  }
+  // Two loops rather than one with two stores: this shape is what GCC vectorizes.
+  for (int j = 0; j < kQK / 2; ++j) y[j] = static_cast<float>((qs[j] & 0xF) - 8) * d;
+  for (int j = 0; j < kQK / 2; ++j) y[j + kQK / 2] = static_cast<float>((qs[j] >> 4) - 8) * d;
 }
 
 // Q4_1: d:f16, m:f16, qs[16]; y = q*d + m.
-void decode_q4_1(const uint8_t* b, float* y) {
+SLKV_NOINLINE void decode_q4_1(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const float m = load_half(b + 2);
   const uint8_t* qs = b + 4;
   for (int j = 0; j < kQK / 2; ++j) {
-    const float p0 = d * static_cast<float>(qs[j] & 0xF);
-    const float p1 = d * static_cast<float>(qs[j] >> 4);
-    y[j] = p0 + m;
-    y[j + kQK / 2] = p1 + m;
+    const float p = d * static_cast<float>(qs[j] & 0xF);
+    y[j] = p + m;
+  }
+  for (int j = 0; j < kQK / 2; ++j) {
+    const float p = d * static_cast<float>(qs[j] >> 4);
+    y[j + kQK / 2] = p + m;
   }
 }
 
+// Bit e of the little-endian u32 qh, moved to bit 4: the fifth bit of element e (Q5_0, Q5_1).
+constexpr uint32_t kBit[32] = {1u << 0,  1u << 1,  1u << 2,  1u << 3,  1u << 4,  1u << 5,  1u << 6,
+                               1u << 7,  1u << 8,  1u << 9,  1u << 10, 1u << 11, 1u << 12, 1u << 13,
+                               1u << 14, 1u << 15, 1u << 16, 1u << 17, 1u << 18, 1u << 19, 1u << 20,
+                               1u << 21, 1u << 22, 1u << 23, 1u << 24, 1u << 25, 1u << 26, 1u << 27,
+                               1u << 28, 1u << 29, 1u << 30, 1u << 31};
+
 // Q5_0: d:f16, qh[4] (u32 LE, bit e = high bit of element e), qs[16]; y = (q - 16)*d.
-void decode_q5_0(const uint8_t* b, float* y) {
+SLKV_NOINLINE void decode_q5_0(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const uint32_t qh = load_u32(b + 2);
   const uint8_t* qs = b + 6;
+  // Bit tests against a table of masks vectorize; variable shifts do not (SSE2).
   for (int j = 0; j < kQK / 2; ++j) {
-    const int q0 = (qs[j] & 0xF) | static_cast<int>(((qh >> j) & 1u) << 4);
-    const int q1 = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
-    y[j] = static_cast<float>(q0 - 16) * d;
-    y[j + kQK / 2] = static_cast<float>(q1 - 16) * d;
+    const int h = (qh & kBit[j]) ? 16 : 0;
+    y[j] = static_cast<float>(((qs[j] & 0xF) | h) - 16) * d;
+  }
+  for (int j = 0; j < kQK / 2; ++j) {
+    const int h = (qh & kBit[j + 16]) ? 16 : 0;
+    y[j + kQK / 2] = static_cast<float>(((qs[j] >> 4) | h) - 16) * d;
   }
 }
 
 // Q5_1: d:f16, m:f16, qh[4], qs[16]; y = q*d + m.
-void decode_q5_1(const uint8_t* b, float* y) {
+SLKV_NOINLINE void decode_q5_1(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const float m = load_half(b + 2);
   const uint32_t qh = load_u32(b + 4);
   const uint8_t* qs = b + 8;
   for (int j = 0; j < kQK / 2; ++j) {
-    const int q0 = (qs[j] & 0xF) | static_cast<int>(((qh >> j) & 1u) << 4);
-    const int q1 = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
-    const float p0 = d * static_cast<float>(q0);
-    const float p1 = d * static_cast<float>(q1);
-    y[j] = p0 + m;
-    y[j + kQK / 2] = p1 + m;
+    const int h = (qh & kBit[j]) ? 16 : 0;
+    const float p = d * static_cast<float>((qs[j] & 0xF) | h);
+    y[j] = p + m;
+  }
+  for (int j = 0; j < kQK / 2; ++j) {
+    const int h = (qh & kBit[j + 16]) ? 16 : 0;
+    const float p = d * static_cast<float>((qs[j] >> 4) | h);
+    y[j + kQK / 2] = p + m;
   }
 }
 
 // Q8_0: d:f16, qs[32] int8; y = qs*d.
-void decode_q8_0(const uint8_t* b, float* y) {
+void decode_q8_0(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const auto* qs = reinterpret_cast<const int8_t*>(b + 2);
   for (int j = 0; j < kQK; ++j) y[j] = static_cast<float>(qs[j]) * d;
@@ -132,7 +159,7 @@ void decode_q8_0(const uint8_t* b, float* y) {
 
 // Q2_K: scales[16] @0, qs[64] @16, d @80, dmin @82. Sub-block i (16 elements) reads bits
 // 2*((i%8)/2) of qs[32*(i/8) + 16*(i%2) + t].
-void decode_q2_k(const uint8_t* b, float* y) {
+void decode_q2_k(const uint8_t* __restrict b, float* __restrict y) {
   const uint8_t* scales = b;
   const uint8_t* qs = b + 16;
   const float d = load_half(b + 80);
@@ -150,7 +177,7 @@ void decode_q2_k(const uint8_t* b, float* y) {
 }
 
 // Q3_K: hmask[32] @0, qs[64] @32, scales[12] @96 (16 signed 6-bit), d @108.
-void decode_q3_k(const uint8_t* b, float* y) {
+void decode_q3_k(const uint8_t* __restrict b, float* __restrict y) {
   const uint8_t* hmask = b;
   const uint8_t* qs = b + 32;
   const uint8_t* sc = b + 96;
@@ -184,7 +211,7 @@ inline void scale_min_k4(int j, const uint8_t* s, int* sc, int* m) {
 
 // Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16; sub-block j uses nibble j&1 of
 // qs[32*(j/2) ...].
-void decode_q4_k(const uint8_t* b, float* y) {
+void decode_q4_k(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const float dmin = load_half(b + 2);
   const uint8_t* scales = b + 4;
@@ -204,7 +231,7 @@ void decode_q4_k(const uint8_t* b, float* y) {
 }
 
 // Q5_K: d @0, dmin @2, scales[12] @4, qh[32] @16, qs[128] @48; high bit j of qh[t].
-void decode_q5_k(const uint8_t* b, float* y) {
+void decode_q5_k(const uint8_t* __restrict b, float* __restrict y) {
   const float d = load_half(b);
   const float dmin = load_half(b + 2);
   const uint8_t* scales = b + 4;
@@ -226,7 +253,7 @@ void decode_q5_k(const uint8_t* b, float* y) {
 }
 
 // Q6_K: ql[128] @0, qh[64] @128, scales[16] int8 @192, d @208.
-void decode_q6_k(const uint8_t* b, float* y) {
+void decode_q6_k(const uint8_t* __restrict b, float* __restrict y) {
   const uint8_t* ql = b;
   const uint8_t* qh = b + 128;
   const auto* scales = reinterpret_cast<const int8_t*>(b + 192);
