@@ -1,8 +1,11 @@
 // Block decoders for the ggml formats (FORMATS.md section 2), written to give the same f32 bits
 // as gguf-py's numpy code: every product and sum is a separate f32 operation in gguf-py's
-// order (dl = d * scale first, then dl * q - ml). A fused multiply-add would skip the rounding
-// of dl * q, so contraction is switched off for this file (GCC already leaves it off in ISO
-// C++ mode, clang does not). The loops are plain fixed-length loops that GCC vectorizes.
+// order (dl = d * scale first, then dl * q - ml). In these formats every product is exact in
+// f32 (an 11-bit f16 mantissa times a scale of at most 8 bits times a quant of at most 6 bits
+// fits in 24 bits, and no product leaves the normal range), so only the final add/sub rounds
+// and a fused multiply-add could not change a finite result; contraction is still switched off
+// for this file (GCC leaves it off in ISO C++ mode, clang does not) so that the order stays
+// the written one. The loops are plain fixed-length loops that GCC vectorizes.
 
 #include "model/quant_blocks.hpp"
 
