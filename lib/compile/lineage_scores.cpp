@@ -74,6 +74,8 @@ HeadScores parse_lineage_scores(std::string_view text, const std::string& path, 
                                     "finite)"
                                   : "") +
                          ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    throw_file_error(path, std::string("not valid scores: ") + e.what());
   }
   if (!doc.is_object()) {
     throw_file_error(path, "expected a JSON object {\"<layer>-<query head>\": [scores...]}");
