@@ -23,6 +23,10 @@ ModelShape parse_shape(const std::string& text);
 // Throws slkv::Error when the shape is empty or H is not a multiple of KVH.
 void validate_shape(const ModelShape& shape);
 
+// Opens a checkpoint (.gguf or HF directory) and returns its shape, arch and fingerprint.
+// Throws slkv::Error naming the file when it cannot be read.
+ModelShape shape_of_checkpoint(const std::string& path);
+
 struct CompileOptions {
   std::string method = "surfacelogic";
 

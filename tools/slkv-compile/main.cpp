@@ -17,14 +17,12 @@ int run(const slkv::tools::CompileCliOptions& opt) {
   if (opt.out_path.empty() && !opt.explain) {
     throw Error("nothing to do: give --out PLAN.json and/or --explain");
   }
-  compile::ModelShape shape;
-  if (!opt.model_path.empty()) {
-    throw Error(
-        "--model: reading the shape from a checkpoint is not available in this build "
-        "yet; use --shape L,H,KVH,D");
+  if (opt.shape.empty() && opt.model_path.empty()) {
+    throw Error("give the model with --model MODEL or its shape with --shape L,H,KVH,D");
   }
-  if (opt.shape.empty()) throw Error("give the model shape with --shape L,H,KVH,D or --model");
-  shape = compile::parse_shape(opt.shape);
+  const compile::ModelShape shape = opt.model_path.empty()
+                                        ? compile::parse_shape(opt.shape)
+                                        : compile::shape_of_checkpoint(opt.model_path);
   compile::validate_options(opt.compile, shape);
   const compile::HeadScores scores =
       compile::read_lineage_scores(opt.scores_path, shape.n_layers, shape.n_heads);
