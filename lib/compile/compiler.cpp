@@ -211,10 +211,10 @@ runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
   plan.source.seed = 0;
   plan.source.tool_version = std::string("slkv-compile ") + SLKV_VERSION_STRING;
   plan.granularity = kv ? runtime::Granularity::kKvHead : runtime::Granularity::kQueryHead;
-  plan.gqa_aggregation = o.gqa;
+  plan.gqa_aggregation = kv ? o.gqa : "none";
   plan.window = o.window;
   plan.pooling = o.pooling;
-  plan.pooling_kernel = o.pooling_kernel;
+  plan.pooling_kernel = o.pooling == "none" ? 1 : o.pooling_kernel;
   plan.budget_mode = in.continuous ? runtime::BudgetMode::kRatio : runtime::BudgetMode::kTokens;
   plan.budget_value = in.continuous ? *o.budget_ratio : static_cast<double>(*o.budget_tokens);
   plan.method = o.method;

@@ -1,7 +1,7 @@
 #pragma once
-// Writes a compiled plan to disk atomically. The JSON layout belongs to the runtime
-// (lib/runtime/plan_json.*, docs/budget-format.md); until that serializer is merged this file
-// holds an interim one with the same fields, so the tool and its tests can run end to end.
+// Writes a compiled plan to disk atomically, through the runtime's own serializer
+// (lib/runtime/plan_json.*, docs/budget-format.md), so the compiler cannot write a plan the
+// runtime would refuse.
 
 #include <string>
 
@@ -9,7 +9,8 @@
 
 namespace slkv::compile {
 
-// Deterministic text: same plan, same bytes.
+// Validates the plan and returns its canonical text (same plan, same bytes). Throws
+// slkv::Error when the runtime's validation refuses it.
 std::string plan_text(const runtime::Plan& plan);
 
 // Temp file, fsync, rename: an existing `path` is untouched if anything fails.

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "compile/method.hpp"
 #include "compile/plan_writer.hpp"
 #include "core/error.hpp"
+#include "runtime/plan_json.hpp"
 
 namespace {
 
@@ -127,6 +129,30 @@ TEST(Compiler, ExplainShowsEveryLayerAndTheTotal) {
   // One row per layer.
   EXPECT_NE(text.find("\n    0 "), std::string::npos) << text;
   EXPECT_NE(text.find("\n    1 "), std::string::npos) << text;
+}
+
+TEST(Compiler, EveryMethodWritesAPlanTheRuntimeLoads) {
+  for (const auto& method : slkv::compile::method_names()) {
+    for (const bool ratio : {false, true}) {
+      for (const std::string gran : {"kv", "query"}) {
+        CompileOptions o;
+        o.method = method;
+        o.granularity = gran;
+        if (ratio) {
+          if (!slkv::compile::find_method(method)->supports_ratio()) continue;
+          o.budget_ratio = 0.25;
+        } else {
+          o.budget_tokens = 40;
+        }
+        const auto plan = compile_plan(scores_2x4(), kShape, o);
+        const std::string text = slkv::compile::plan_text(plan);
+        const auto loaded = slkv::runtime::plan_from_json(text, "roundtrip");
+        EXPECT_EQ(loaded.caps, plan.caps) << method << " ratio " << ratio << " " << gran;
+        EXPECT_EQ(loaded.method_params, plan.method_params) << method;
+        EXPECT_EQ(slkv::runtime::plan_to_json(loaded), text) << method;
+      }
+    }
+  }
 }
 
 }  // namespace
