@@ -111,6 +111,20 @@ TEST(Compiler, RecordsEveryParameterInThePlan) {
   EXPECT_EQ(plan.source.hash, "abc");
   ASSERT_EQ(plan.caps.size(), 2u);
   EXPECT_EQ(plan.caps[0].size(), 4u);
+  EXPECT_EQ(plan.gqa_aggregation, "none");  // query heads: nothing aggregated
+
+  auto pyramid = budget(64);
+  pyramid.method = "pyramid";
+  pyramid.pyramid_beta = 10;
+  const auto p = compile_plan(scores_2x4(), kShape, pyramid);
+  EXPECT_EQ(p.method_params.at("pyramid_beta").get<double>(), 10.0);
+  EXPECT_FALSE(p.method_params.contains("importance"));  // scores play no part
+  auto real = budget(64);
+  real.method = "real";
+  const auto r = compile_plan(scores_2x4(), kShape, real);
+  EXPECT_EQ(r.method_params.at("beta").get<double>(), 1.351);
+  EXPECT_EQ(r.method_params.at("alpha").get<double>(), 0.5);
+  EXPECT_EQ(r.method_params.at("importance"), "lineage mean score per query head");
 }
 
 TEST(Compiler, SameInputsGiveTheSameBytes) {
