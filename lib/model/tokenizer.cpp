@@ -40,6 +40,30 @@ struct Fragment {
 
 }  // namespace
 
+void TokenIndex::build(const std::vector<std::string>& tokens) {
+  tokens_ = &tokens;
+  size_t capacity = 16;
+  while (capacity < tokens.size() * 2) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  for (size_t id = 0; id < tokens.size(); ++id) {
+    const uint64_t h = hash(tokens[id]);
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.id < 0) {
+        slot = {static_cast<int32_t>(id), tag};
+        break;
+      }
+      // A repeated spelling maps to its last id, as llama.cpp's loader leaves it.
+      if (slot.tag == tag && tokens[slot.id] == tokens[id]) {
+        slot.id = static_cast<int32_t>(id);
+        break;
+      }
+    }
+  }
+}
+
 void SpecialTrie::insert(std::string_view text, int32_t rank) {
   int32_t node = 0;
   for (char c : text) {
@@ -88,11 +112,7 @@ Tokenizer::Tokenizer(TokenizerSpec spec) : impl_(std::make_unique<Impl>()) {
   check_id(s, s.pad_id, "pad");
   check_id(s, s.unk_id, "unk");
 
-  im.token_ids.reserve(n_vocab);
-  for (size_t i = 0; i < n_vocab; ++i) {
-    // A repeated spelling maps to its last id, as llama.cpp's loader leaves it.
-    im.token_ids[std::string_view(s.tokens[i])] = static_cast<int32_t>(i);
-  }
+  im.token_ids.build(s.tokens);
 
   for (size_t i = 0; i < n_vocab; ++i) {
     const TokenType t = s.types[i];

@@ -11,10 +11,6 @@ namespace slkv {
 
 namespace {
 
-uint64_t pair_key(int32_t left, int32_t right) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
-}
-
 struct Symbol {
   int32_t id;
   int32_t prev;  // index of the previous live symbol, -1 at the start
@@ -26,6 +22,7 @@ struct Candidate {
   int32_t left;  // symbol index
   int32_t left_id;
   int32_t right_id;
+  int32_t merged_id;
   // Lowest rank first; equal ranks (the same pair twice) leftmost first.
   bool operator>(const Candidate& o) const {
     return rank != o.rank ? rank > o.rank : left > o.left;
@@ -102,8 +99,7 @@ void Tokenizer::Impl::build_bpe() {
                                         "' names a token that is not in the vocabulary");
     }
     // A repeated pair keeps its first (lowest) rank.
-    merges.try_emplace(pair_key(left_id, right_id),
-                       BpeMerge{static_cast<int32_t>(rank), merged_id});
+    merges.insert(MergeIndex::key(left_id, right_id), {static_cast<int32_t>(rank), merged_id});
   }
 }
 
@@ -126,9 +122,9 @@ void Tokenizer::Impl::apply_merges(const std::vector<int32_t>& symbol_ids,
     if (left < 0) return;
     const int32_t right = symbols[left].next;
     if (right < 0) return;
-    auto it = merges.find(pair_key(symbols[left].id, symbols[right].id));
-    if (it == merges.end()) return;
-    queue.push({it->second.rank, left, symbols[left].id, symbols[right].id});
+    const BpeMerge merge = merges.find(MergeIndex::key(symbols[left].id, symbols[right].id));
+    if (merge.rank < 0) return;
+    queue.push({merge.rank, left, symbols[left].id, symbols[right].id, merge.merged_id});
   };
   for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) push_pair(i);
   while (!queue.empty()) {
@@ -138,7 +134,7 @@ void Tokenizer::Impl::apply_merges(const std::vector<int32_t>& symbol_ids,
     // Stale when either side has merged since: ids only grow longer, so they cannot recur.
     if (left.id != c.left_id || left.next < 0 || symbols[left.next].id != c.right_id) continue;
     Symbol& right = symbols[left.next];
-    left.id = merges.find(pair_key(c.left_id, c.right_id))->second.merged_id;
+    left.id = c.merged_id;
     left.next = right.next;
     if (right.next >= 0) symbols[right.next].prev = c.left;
     right.id = -1;
