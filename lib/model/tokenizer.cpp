@@ -175,8 +175,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos,
   const Impl& im = *impl_;
   const TokenizerSpec& s = im.spec;
 
-  // Which partitioned tokens occur at all: one trie walk from every byte.
-  std::vector<int32_t> present;  // ranks into special_order
+  // Every occurrence of every partitioned token: one trie walk from every byte.
+  struct Match {
+    int32_t rank;  // into special_order: longest text first
+    size_t offset;
+    bool operator<(const Match& o) const {
+      return rank != o.rank ? rank < o.rank : offset < o.offset;
+    }
+  };
+  std::vector<Match> matches;
   for (size_t i = 0; i < text.size(); ++i) {
     int32_t node = 0;
     for (size_t j = i; j < text.size(); ++j) {
@@ -184,37 +191,46 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos,
       if (node < 0) break;
       const int32_t rank = im.special_trie.nodes[node].rank;
       if (rank >= 0 && is_partitioned(s.types[im.special_order[rank]], parse_special)) {
-        present.push_back(rank);
+        matches.push_back({rank, i});
       }
     }
   }
-  std::sort(present.begin(), present.end());
-  present.erase(std::unique(present.begin(), present.end()), present.end());
 
-  // Longest token first, each splitting every raw fragment at its leftmost non-overlapping
-  // occurrences (the order llama.cpp partitions in, so ambiguous overlaps resolve the same).
-  std::vector<Fragment> fragments{{-1, 0, text.size()}};
-  std::vector<Fragment> next;
-  for (int32_t rank : present) {
-    const int32_t id = im.special_order[rank];
-    const std::string& needle = s.tokens[id];
-    next.clear();
-    for (const Fragment& f : fragments) {
-      if (f.id >= 0) {
-        next.push_back(f);
+  // llama.cpp's partition: the longest token first splits every raw fragment at its leftmost
+  // non-overlapping occurrences, then the next. Raw fragments are exactly the stretches not yet
+  // covered by a token, so an occurrence is taken when it lies on uncovered bytes and starts at
+  // or after the end of the same token's previous one.
+  std::vector<Fragment> fragments;
+  if (matches.empty()) {
+    fragments.push_back({-1, 0, text.size()});
+  } else {
+    std::sort(matches.begin(), matches.end());
+    std::vector<uint8_t> covered(text.size(), 0);  // [text bytes]
+    std::vector<Fragment> taken;
+    size_t last_end = 0;
+    for (size_t k = 0; k < matches.size(); ++k) {
+      const Match& m = matches[k];
+      if (k == 0 || matches[k - 1].rank != m.rank) last_end = 0;
+      const int32_t id = im.special_order[m.rank];
+      const size_t length = s.tokens[id].size();
+      if (m.offset < last_end) continue;
+      if (std::find(covered.begin() + m.offset, covered.begin() + m.offset + length, 1) !=
+          covered.begin() + m.offset + length) {
         continue;
       }
-      const std::string_view raw = text.substr(f.offset, f.length);
-      size_t start = 0;
-      for (size_t hit = raw.find(needle); hit != std::string_view::npos;
-           hit = raw.find(needle, start)) {
-        if (hit > start) next.push_back({-1, f.offset + start, hit - start});
-        next.push_back({id, f.offset + hit, needle.size()});
-        start = hit + needle.size();
-      }
-      if (start < raw.size()) next.push_back({-1, f.offset + start, raw.size() - start});
+      std::fill(covered.begin() + m.offset, covered.begin() + m.offset + length, 1);
+      taken.push_back({id, m.offset, length});
+      last_end = m.offset + length;
     }
-    fragments.swap(next);
+    std::sort(taken.begin(), taken.end(),
+              [](const Fragment& a, const Fragment& b) { return a.offset < b.offset; });
+    size_t cursor = 0;
+    for (const Fragment& t : taken) {
+      if (t.offset > cursor) fragments.push_back({-1, cursor, t.offset - cursor});
+      fragments.push_back(t);
+      cursor = t.offset + t.length;
+    }
+    if (cursor < text.size()) fragments.push_back({-1, cursor, text.size() - cursor});
   }
 
   std::vector<int32_t> ids;

@@ -155,6 +155,18 @@ TEST(SpecialTokens, LongestFirstAndParseSpecialSwitch) {
   EXPECT_EQ(tok.decode(tok.encode("q<x><y>r<u>")), "q<x><y>r<u>");
 }
 
+TEST(SpecialTokens, OverlapsResolveLongestFirstThenLeftmost) {
+  // "qqq" (3 bytes) goes before "zq" (2), which goes before "qq" (2, higher id).
+  TokenizerSpec spec = byte_level_spec({"qqq", "zq", "qq"}, {});
+  for (int id : {256, 257, 258}) spec.types[id] = TokenType::kUserDefined;
+  const Tokenizer tok(std::move(spec));
+  EXPECT_EQ(tok.encode("qqqqq"), (Ids{256, 258}));       // qqq|qq
+  EXPECT_EQ(tok.encode("qqqq"), (Ids{256, 'q'}));        // qqq|q
+  EXPECT_EQ(tok.encode("zqqq"), (Ids{'z', 256}));        // qqq wins over the earlier zq
+  EXPECT_EQ(tok.encode("zqzqq"), (Ids{257, 257, 'q'}));  // zq|zq|q: qq overlaps the second zq
+  EXPECT_EQ(tok.encode("qqzqq"), (Ids{258, 257, 'q'}));
+}
+
 // SentencePiece vocabulary: <unk>, <s>, </s>, the 256 byte tokens, then pieces with scores.
 TokenizerSpec spm_spec(const std::vector<std::pair<std::string, float>>& pieces) {
   TokenizerSpec spec;
