@@ -106,7 +106,7 @@ void Tokenizer::Impl::build_bpe() {
 void Tokenizer::Impl::apply_merges(const std::vector<int32_t>& symbol_ids,
                                    std::vector<int32_t>& out) const {
   if (symbol_ids.size() == 1) {
-    out.push_back(symbol_ids[0]);
+    if (symbol_ids[0] >= 0) out.push_back(symbol_ids[0]);
     return;
   }
   std::vector<Symbol> symbols;
@@ -141,10 +141,68 @@ void Tokenizer::Impl::apply_merges(const std::vector<int32_t>& symbol_ids,
     push_pair(left.prev);
     push_pair(c.left);
   }
-  for (int32_t i = 0; i >= 0; i = symbols[i].next) out.push_back(symbols[i].id);
+  for (int32_t i = 0; i >= 0; i = symbols[i].next) {
+    if (symbols[i].id >= 0) out.push_back(symbols[i].id);  // -1: a byte without a token
+  }
 }
 
-void Tokenizer::Impl::encode_bpe_fragment(std::string_view text, std::vector<int32_t>& out) const {
+// llama.cpp decodes byte-level BPE input to code points before splitting: a byte that does not
+// start a complete sequence (by lead-byte shape and continuation bytes only) becomes U+FFFD,
+// and the code points are re-encoded, so an overlong form comes back in its shortest form.
+// Returns false (and leaves `out` alone) when `text` is already in that canonical form.
+static bool canonicalize_utf8(std::string_view text, std::string& out) {
+  auto cont = [&](size_t i) {
+    return i < text.size() && (static_cast<uint8_t>(text[i]) & 0xC0) == 0x80;
+  };
+  bool changed = false;
+  std::string result;
+  size_t i = 0;
+  size_t copied = 0;  // text[copied, i) is unchanged and not yet in `result`
+  while (i < text.size()) {
+    const auto lead = static_cast<uint8_t>(text[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if ((lead & 0xE0) == 0xC0 && cont(i + 1)) {
+      len = 2;
+      cp = ((lead & 0x1Fu) << 6) | (static_cast<uint8_t>(text[i + 1]) & 0x3Fu);
+    } else if ((lead & 0xF0) == 0xE0 && cont(i + 1) && cont(i + 2)) {
+      len = 3;
+      cp = ((lead & 0x0Fu) << 12) | ((static_cast<uint8_t>(text[i + 1]) & 0x3Fu) << 6) |
+           (static_cast<uint8_t>(text[i + 2]) & 0x3Fu);
+    } else if ((lead & 0xF8) == 0xF0 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      len = 4;
+      cp = ((lead & 0x07u) << 18) | ((static_cast<uint8_t>(text[i + 1]) & 0x3Fu) << 12) |
+           ((static_cast<uint8_t>(text[i + 2]) & 0x3Fu) << 6) |
+           (static_cast<uint8_t>(text[i + 3]) & 0x3Fu);
+    }
+    std::string canonical;
+    if (len == 0 || cp > 0x10FFFF) {
+      len = 1;
+      cp = 0xFFFD;
+    }
+    append_utf8(cp, canonical);
+    if (canonical == text.substr(i, len)) {
+      i += len;
+      continue;
+    }
+    changed = true;
+    result.append(text, copied, i - copied);
+    result += canonical;
+    i += len;
+    copied = i;
+  }
+  if (!changed) return false;
+  result.append(text, copied, std::string_view::npos);
+  out = std::move(result);
+  return true;
+}
+
+void Tokenizer::Impl::encode_bpe_fragment(std::string_view raw, std::vector<int32_t>& out) const {
+  std::string canonical;
+  const std::string_view text = canonicalize_utf8(raw, canonical) ? canonical : raw;
   std::vector<std::string_view> pieces;
   pretokenizer.split(text, pieces);
   std::vector<int32_t> symbol_ids;
@@ -160,12 +218,9 @@ void Tokenizer::Impl::encode_bpe_fragment(std::string_view text, std::vector<int
     }
     symbol_ids.clear();
     for (char c : piece) {
-      const int32_t id = byte_token[static_cast<uint8_t>(c)];
-      if (id < 0 && spec.unk_id < 0) {
-        throw Error(spec.source + ": byte " + std::to_string(static_cast<uint8_t>(c)) +
-                    " has no token and the vocabulary has no unknown token");
-      }
-      symbol_ids.push_back(id < 0 ? spec.unk_id : id);
+      // Some vocabularies lack a few byte spellings (SmolLM2: 0x04, 0x06, 0x13, ...). Such a
+      // byte stays a symbol that no merge matches and emits nothing, as in llama.cpp.
+      symbol_ids.push_back(byte_token[static_cast<uint8_t>(c)]);
     }
     apply_merges(symbol_ids, out);
   }

@@ -31,12 +31,12 @@ struct Bigram {
   }
 };
 
+// Symbol length from the lead byte's high nibble alone, as llama.cpp splits: continuation
+// bytes stand alone, 0xF8-0xFF count as 4-byte leads (clipped at the end of the text). Symbols
+// that are not tokens fall back to bytes, so invalid UTF-8 still round-trips.
 size_t utf8_length(uint8_t lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;  // continuation or invalid lead byte: a symbol of its own
+  static constexpr uint8_t kLength[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kLength[lead >> 4];
 }
 
 int hex_digit(char c) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -157,6 +158,76 @@ TEST(TokenizerParity, SmolLM2TokenizerJsonMatchesLlamaCpp) {
   EXPECT_EQ(tok.kind(), TokenizerKind::kByteLevelBpe);
   EXPECT_EQ(tok.n_vocab(), 49152);
   check_parity(tok, "smollm2-135m");
+}
+
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// Byte strings outside the text corpus (invalid UTF-8, bytes without a token, random mixes)
+// against llama.cpp's ids (tests/data/tokenizer/<model>.bytes.jsonl).
+void check_bytes_parity(const Tokenizer& tok, const std::string& model) {
+  const std::vector<std::string> rows = read_lines(data_dir() / (model + ".bytes.jsonl"));
+  ASSERT_GE(rows.size(), 100u);
+  int n_mismatch = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto row = nlohmann::json::parse(rows[i]);
+    const std::string text = from_hex(row["hex"].get<std::string>());
+    const auto expected = row["ids"].get<std::vector<int32_t>>();
+    const std::vector<int32_t> ids = tok.encode(text, false);
+    if (ids != expected && ++n_mismatch <= 10) {
+      ADD_FAILURE() << model << " bytes case " << i << " hex " << row["hex"] << "\n  got      "
+                    << show(ids) << "\n  expected " << show(expected);
+    }
+  }
+  EXPECT_EQ(n_mismatch, 0);
+}
+
+TEST(TokenizerParity, ArbitraryBytesMatchLlamaCpp) {
+  SLKV_REQUIRE_MODEL(smol_path, "smollm2-135m");
+  SLKV_REQUIRE_MODEL(gemma_path, "gemma3-270m");
+  const GgufFile smol_gguf(smol_path.string());
+  const GgufFile gemma_gguf(gemma_path.string());
+  check_bytes_parity(tokenizer_from_gguf(smol_gguf), "smollm2-135m");
+  check_bytes_parity(tokenizer_from_gguf(gemma_gguf), "gemma3-270m");
+}
+
+// Random byte strings never throw, and random valid UTF-8 round-trips. Invalid UTF-8 does not
+// always come back, in llama.cpp either: byte-level BPE turns it into U+FFFD, and in
+// SentencePiece a stray lead byte swallows the "▁" of a following space into byte tokens.
+TEST(TokenizerParity, RandomBytesRoundTrip) {
+  SLKV_REQUIRE_MODEL(smol_path, "smollm2-135m");
+  SLKV_REQUIRE_MODEL(gemma_path, "gemma3-270m");
+  const GgufFile smol_gguf(smol_path.string());
+  const GgufFile gemma_gguf(gemma_path.string());
+  const Tokenizer smol = tokenizer_from_gguf(smol_gguf);
+  const Tokenizer gemma = tokenizer_from_gguf(gemma_gguf);
+  std::mt19937 rng(1234);
+  const std::vector<std::string> fragments = {
+      "a", " ", "  ", "\n", "\t", "1",     "\xc3\xa9",  "\xe4\xbd\xa0", "\xf0\x9f\x98\x80",
+      "<", ">", "|",  "'s", "\r", "<bos>", "<|im_end|>"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    std::string valid;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) {
+      if (rng() % 3 == 0) {
+        text.push_back(static_cast<char>(rng() % 256));
+      } else {
+        const std::string& f = fragments[rng() % fragments.size()];
+        text += f;
+        valid += f;
+      }
+    }
+    EXPECT_NO_THROW(smol.encode(text)) << "case " << i;
+    EXPECT_NO_THROW(gemma.encode(text)) << "case " << i;
+    ASSERT_EQ(smol.decode(smol.encode(valid)), valid) << "case " << i;
+    ASSERT_EQ(gemma.decode(gemma.encode(valid)), valid) << "case " << i;
+  }
 }
 
 TEST(TokenizerParity, AddBosAndSpecialParsingSwitch) {

@@ -4,7 +4,8 @@
 For each model, tokenizes every line of tests/data/tokenizer/corpus.txt with llama.cpp's
 tokenizer (through llama-cpp-python, vocab only, no BOS, special-token parsing on) and writes
 tests/data/tokenizer/<model>.jsonl (one JSON id array per corpus line), <model>.document.json
-(the ids of the whole file as one text, newlines included) plus <model>.meta.json
+(the ids of the whole file as one text, newlines included), <model>.bytes.jsonl (arbitrary
+byte strings, invalid UTF-8 included, as {"hex", "ids"}) plus <model>.meta.json
 saying which command, package versions and input hashes produced it.
 
 For SmolLM2 it also builds an independent HF `tokenizers` BPE by hand from the GGUF vocabulary
@@ -18,6 +19,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -45,6 +47,41 @@ def corpus_lines():
     data = (DATA / "corpus.txt").read_bytes()
     assert data.endswith(b"\n")
     return data[:-1].split(b"\n")
+
+
+def byte_cases():
+    """Deterministic byte strings beyond the text corpus: invalid UTF-8 (lone continuation
+    bytes, truncated and overlong sequences, 0xF5-0xFF), control bytes that some byte-level
+    vocabularies lack, and random mixtures. Written as hex so any bytes survive JSON."""
+    rng = random.Random(7)
+    cases = [b"\x04", b"a\x13b", b"x\x04\x06y", b"\xf1\x80\x80\x80", b"a\xf6b", b"\xc0",
+             b"\xc0\x80", b"\xe4\xbd", b"\xe4\xbda", b"\x80\x80", b"\xed\xa0\x80",
+             b"\xf8\x88\x80\x80\x80", b"\xff\xfe", b"<bos>\xff",
+             b"\xe2\x96\x81", b"\x00", b"a\x00b", b"\x1d\x14\x16"]
+    pieces = [b"a", b" ", b"  ", b"\n", b"\t", b"1", "é".encode(), "你".encode(), "😀".encode(),
+              b"<", b">", b"<bos>", b"<|im_end|>", b"'s", b"\r\n"]
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randrange(1, 24)):
+            parts.append(bytes([rng.randrange(256)]) if rng.random() < 0.35
+                         else rng.choice(pieces))
+        cases.append(b"".join(parts))
+    # llama.cpp aborts the process (uncaught "invalid codepoint") on a 4-byte sequence above
+    # U+10FFFF, so such inputs have no reference; slkv turns them into U+FFFD.
+    return [c for c in cases if not above_unicode(c)]
+
+
+def above_unicode(data):
+    """Whether llama.cpp's UTF-8 decoder (lead-byte shape + continuation bytes, no range
+    checks) would produce a code point above U+10FFFF."""
+    for i, b in enumerate(data):
+        if b & 0xF8 == 0xF0 and all(i + k < len(data) and data[i + k] & 0xC0 == 0x80
+                                    for k in (1, 2, 3)):
+            cp = ((b & 7) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6) \
+                | (data[i + 3] & 0x3F)
+            if cp > 0x10FFFF:
+                return True
+    return False
 
 
 def hf_smollm2(path):
@@ -76,6 +113,9 @@ def main():
         path = Path(args.models) / file
         llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
         ids = [llm.tokenize(line, add_bos=False, special=True) for line in lines]
+        cases = byte_cases()
+        byte_rows = [{"hex": c.hex(), "ids": llm.tokenize(c, add_bos=False, special=True)}
+                     for c in cases]
         # The whole corpus as one text, so newlines and runs across lines are covered too.
         document = llm.tokenize((DATA / "corpus.txt").read_bytes(), add_bos=False, special=True)
         meta = {
@@ -101,6 +141,9 @@ def main():
             meta["hf_differing_lines"] = differ
         with open(DATA / f"{name}.jsonl", "w") as f:
             for row in ids:
+                f.write(json.dumps(row, separators=(",", ":")) + "\n")
+        with open(DATA / f"{name}.bytes.jsonl", "w") as f:
+            for row in byte_rows:
                 f.write(json.dumps(row, separators=(",", ":")) + "\n")
         with open(DATA / f"{name}.document.json", "w") as f:
             f.write(json.dumps(document, separators=(",", ":")) + "\n")
