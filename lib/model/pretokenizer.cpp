@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <memory>
 #include <utility>
 
 #include "core/error.hpp"
@@ -75,7 +76,9 @@ void Pretokenizer::split(std::string_view text, std::vector<std::string_view>& p
   pieces.push_back(text);
   std::vector<std::string_view> next;
   for (const auto& compiled : compiled_) {
-    pcre2_match_data* match = pcre2_match_data_create_from_pattern(compiled->code, nullptr);
+    const std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match_data(
+        pcre2_match_data_create_from_pattern(compiled->code, nullptr), &pcre2_match_data_free);
+    pcre2_match_data* match = match_data.get();
     if (match == nullptr) throw Error("pre-tokenizer: out of memory for PCRE2 match data");
     next.clear();
     for (std::string_view piece : pieces) {
@@ -85,7 +88,14 @@ void Pretokenizer::split(std::string_view text, std::vector<std::string_view>& p
       while (offset < piece.size()) {
         const int rc =
             pcre2_match(compiled->code, subject, piece.size(), offset, 0, match, nullptr);
-        if (rc < 0) break;  // PCRE2_ERROR_NOMATCH, or a resource limit: the rest is a gap
+        if (rc == PCRE2_ERROR_NOMATCH) break;  // the rest of the piece is a gap
+        if (rc < 0) {
+          PCRE2_UCHAR message[256];
+          pcre2_get_error_message(rc, message, sizeof(message));
+          throw Error("pre-tokenizer regex '" + patterns_[&compiled - compiled_.data()] +
+                      "' failed on a " + std::to_string(piece.size()) +
+                      "-byte piece: " + reinterpret_cast<const char*>(message));
+        }
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match);
         const size_t begin = ovector[0];
         const size_t end = ovector[1];
@@ -103,7 +113,6 @@ void Pretokenizer::split(std::string_view text, std::vector<std::string_view>& p
       }
       if (gap_begin < piece.size()) next.push_back(piece.substr(gap_begin));
     }
-    pcre2_match_data_free(match);
     pieces.swap(next);
   }
 }

@@ -92,6 +92,17 @@ TEST(Pretokenizer, UnicodeClassesAndInvalidUtf8) {
   EXPECT_EQ(joined, "ab\xff\xfe cd");
 }
 
+TEST(Pretokenizer, HugeRunsSplitWithoutRegexErrors) {
+  for (const char* pre : {"gpt2", "llama3", "qwen2", "smollm"}) {
+    const std::string text = std::string(1000000, ' ') + "a" + std::string(300000, '7') +
+                             std::string(200000, '\n') + std::string(100000, 'b');
+    const std::vector<std::string> pieces = split(pre, text);
+    std::string joined;
+    for (const auto& p : pieces) joined += p;
+    EXPECT_EQ(joined, text) << pre;
+  }
+}
+
 TEST(Pretokenizer, UnknownNameAndBadRegex) {
   EXPECT_TRUE(pretokenizer_patterns("no-such-pre").empty());
   EXPECT_THROW(Pretokenizer({"(unclosed"}, "file.json"), Error);
