@@ -66,6 +66,20 @@ TEST(Inspect, JsonSummaryAndDequant) {
   EXPECT_NE(r.out.find("arch        qwen2"), std::string::npos) << r.out;
 }
 
+TEST(Inspect, InvalidUtf8InMetadataStillGivesJson) {
+  test::TempDir dir("inspect");
+  test::GgufWriter w = test::tiny_gguf("llama");
+  w.string("general.basename", "bad \xff\xfe utf-8\nline");
+  const std::string model = dir.write("utf8.gguf", w.build());
+  ToolRun r = run_inspect(model + " --json --metadata");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["metadata"]["general.basename"]["type"], "string");
+  r = run_inspect(model + " --metadata");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("utf-8\\nline"), std::string::npos) << r.out;
+}
+
 TEST(Inspect, ExitCodes) {
   test::TempDir dir("inspect");
   const std::string bad = dir.write("bad.gguf", "GGUF\x03");

@@ -32,6 +32,22 @@ std::string shape_text(const json& shape) {
   return s + "]";
 }
 
+// One display line: control characters escaped, long values cut.
+std::string display_value(const std::string& v, size_t max_chars = 160) {
+  std::string out;
+  for (char ch : v) {
+    if (out.size() >= max_chars) return out + "...";
+    if (ch == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 // Layer pattern as a compact string: 'S' sliding, 'F' full attention.
 std::string layer_pattern(const std::vector<bool>& sliding) {
   std::string s;
@@ -187,7 +203,7 @@ void print_summary_text(std::ostream& out, const json& j) {
     out << "metadata\n";
     for (const auto& [key, v] : j["metadata"].items()) {
       out << "  " << key << " (" << v["type"].get<std::string>()
-          << ") = " << v["value"].get<std::string>() << "\n";
+          << ") = " << display_value(v["value"].get<std::string>()) << "\n";
     }
   }
 }
