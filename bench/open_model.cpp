@@ -1,7 +1,7 @@
 // Time to open a checkpoint: Checkpoint::open (map, parse metadata and tensor index, build the
 // ModelConfig, check tensor shapes) + config() + fingerprint(), median of N runs after one
 // warm-up (the file is in the page cache; no tensor bytes are read).
-// Usage: bench_open_model [--runs N] [MODEL ...]   (default: the two test models)
+// Usage: slkv_bench_open_model [--runs N] [MODEL ...]   (default: the two test models)
 
 #include <algorithm>
 #include <chrono>
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   }
   if (models.empty()) models = default_models();
   if (models.empty()) {
-    std::fprintf(stderr, "bench_open_model: no models (run scripts/get-model.sh)\n");
+    std::fprintf(stderr, "slkv_bench_open_model: no models (run scripts/get-model.sh)\n");
     return 1;
   }
   std::printf("%-40s %6s %10s %10s %10s %8s\n", "model", "runs", "median_ms", "min_ms", "max_ms",
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
                   ms.back(), n_tensors);
     }
   } catch (const slkv::Error& e) {
-    std::fprintf(stderr, "bench_open_model: %s\n", e.what());
+    std::fprintf(stderr, "slkv_bench_open_model: %s\n", e.what());
     return 1;
   }
   return 0;
