@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -198,6 +199,68 @@ TEST(HeadStats, EmptyDistractorsFallBackToWidespreadShare) {
   // WTN = mass outside top-2 and N = 7 keys * 0.025; WFP = 0.3.
   const double wtn = 7 * 0.025;
   EXPECT_NEAR(v.ignore[0], wtn / (wtn + 0.3), kTol);
+}
+
+// Greedy decoding learns the emitted token after the forward pass: observe() then emit()
+// must give exactly what observe() with the token gives.
+TEST(HeadStats, DeferredEmitMatchesImmediateToken) {
+  const auto tokens = ramp_tokens(10);
+  const std::vector<Span> n_spans{{4, 6}};
+  const auto r0 = make_row(10, {{4, 0.7}, {8, 0.2}});
+  const auto r1 = make_row(11, {{5, 0.6}, {10, 0.3}});
+  HeadStats now(1, 2, k_of(2)), later(1, 2, k_of(2));
+  now.begin_probe({tokens, n_spans, {}});
+  later.begin_probe({tokens, n_spans, {}});
+  for (int h = 0; h < 2; ++h) {
+    now.observe(0, h, 0, r0, 104);
+    later.observe(0, h, 0, r0);
+  }
+  EXPECT_THROW(later.observe(0, 0, 1, r1), slkv::Error);  // step 0 not settled yet
+  later.emit(0, 104);
+  for (int h = 0; h < 2; ++h) {
+    now.observe(0, h, 1, r1, 105);
+    later.observe(0, h, 1, r1);
+  }
+  later.emit(1, 105);
+  const auto a = now.end_probe(true);
+  const auto b = later.end_probe(true);
+  EXPECT_EQ(a.copy_count, (std::vector<float>{2.0f, 2.0f}));
+  EXPECT_EQ(a.copy_count, b.copy_count);
+  EXPECT_EQ(a.logic, b.logic);
+  EXPECT_EQ(a.wtp, b.wtp);
+  EXPECT_EQ(a.tn, b.tn);
+
+  later.begin_probe({tokens, n_spans, {}});
+  later.observe(0, 0, 0, r0);
+  EXPECT_THROW(later.emit(0, 104), slkv::Error);  // head (0, 1) has not seen step 0
+  later.observe(0, 1, 0, r0);
+  EXPECT_THROW(later.end_probe(true), slkv::Error);  // step 0 never emitted
+}
+
+// Heads observed from several threads at once give the serial result.
+TEST(HeadStats, ConcurrentHeadsMatchSerial) {
+  const auto tokens = ramp_tokens(300);
+  const std::vector<Span> n_spans{{40, 70}};
+  const std::vector<Span> d_spans{{200, 230}};
+  constexpr int kHeads = 8;
+  std::vector<std::vector<float>> rows;
+  for (int h = 0; h < kHeads; ++h) {
+    rows.push_back(make_row(300, {{40 + 3 * h, 0.3}, {200 + h, 0.2}, {h, 0.1}}));
+  }
+  HeadStats serial(1, kHeads), parallel(1, kHeads);
+  serial.begin_probe({tokens, n_spans, d_spans});
+  parallel.begin_probe({tokens, n_spans, d_spans});
+  for (int h = 0; h < kHeads; ++h) serial.observe(0, h, 0, rows[h], 143);
+  std::vector<std::thread> threads;
+  for (int h = 0; h < kHeads; ++h) {
+    threads.emplace_back([&, h] { parallel.observe(0, h, 0, rows[h], 143); });
+  }
+  for (auto& t : threads) t.join();
+  const auto a = serial.end_probe(true), b = parallel.end_probe(true);
+  EXPECT_EQ(a.wtp, b.wtp);
+  EXPECT_EQ(a.dist, b.dist);
+  EXPECT_EQ(a.copy_count, b.copy_count);
+  EXPECT_EQ(a.copy_count[1], 1.0f);  // head 1 peaks on key 43, token 143
 }
 
 TEST(HeadStats, RejectsMalformedInput) {
