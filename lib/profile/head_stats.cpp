@@ -11,17 +11,28 @@
 namespace slkv::profile {
 namespace {
 
-// Row positions ranked by weight, highest first; equal weights rank the lower position first,
-// so the top-k set is a deterministic function of the row.
+// The m best row positions, best first: higher weight first, and among equal weights the
+// lower position first, so the top-k set is a deterministic function of the row. One pass with
+// a heap of the m best seen so far (front = the worst of them): O(T) for a peaked softmax row,
+// O(T log m) at worst, and no O(T) index array.
 void rank_top(std::span<const float> row, int64_t m, std::vector<int32_t>& order) {
-  const int64_t n = static_cast<int64_t>(row.size());
-  order.resize(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
+  const auto n = static_cast<int64_t>(row.size());
+  m = std::min(m, n);
   auto better = [&](int32_t a, int32_t b) {
     return row[a] > row[b] || (row[a] == row[b] && a < b);
   };
-  if (m < n) std::nth_element(order.begin(), order.begin() + m, order.end(), better);
-  std::sort(order.begin(), order.begin() + m, better);
+  order.clear();
+  if (m <= 0) return;
+  for (int32_t j = 0; j < static_cast<int32_t>(m); ++j) order.push_back(j);
+  std::make_heap(order.begin(), order.end(), better);
+  for (int64_t j = m; j < n; ++j) {
+    // Scanning in position order, an equal weight never beats an earlier position.
+    if (!(row[static_cast<size_t>(j)] > row[static_cast<size_t>(order.front())])) continue;
+    std::pop_heap(order.begin(), order.end(), better);
+    order.back() = static_cast<int32_t>(j);
+    std::push_heap(order.begin(), order.end(), better);
+  }
+  std::sort(order.begin(), order.end(), better);
 }
 
 }  // namespace
@@ -60,6 +71,15 @@ void HeadStats::begin_probe(const ProbeView& probe) {
     }
   }
   if (n_needle_ == 0) throw Error("head statistics: probe has an empty needle span N");
+  needle_runs_.clear();
+  for (int64_t p = 0; p < n_prompt; ++p) {
+    if (!(role_[static_cast<size_t>(p)] & kInNeedle)) continue;
+    if (!needle_runs_.empty() && needle_runs_.back().end == p) {
+      needle_runs_.back().end = p + 1;
+    } else {
+      needle_runs_.push_back({p, p + 1});
+    }
+  }
   has_distractors_ = any_distractor;
   std::fill(acc_.begin(), acc_.end(), Accumulator{});
   in_probe_ = true;
@@ -89,7 +109,7 @@ RowStats HeadStats::row_stats(int step, std::span<const float> row, int32_t emit
 
   const int64_t k = std::min<int64_t>(options_.top_k, n_keys);
   const int64_t n_top_needle = std::min<int64_t>(n_needle_, n_keys);
-  thread_local std::vector<int32_t> order;  // [n_keys] scratch, reused across calls
+  thread_local std::vector<int32_t> order;  // [max(k, |N|)] scratch, reused across calls
   rank_top(row, std::max(k, n_top_needle), order);
 
   auto role_at = [&](int64_t pos) -> uint8_t {
@@ -113,8 +133,8 @@ RowStats HeadStats::row_stats(int step, std::span<const float> row, int32_t emit
     if (role_at(pos) & kInNeedle) s.rr_mass += row[static_cast<size_t>(pos)];
   }
   double needle_mass = 0;
-  for (int64_t p = 0; p < n_prompt; ++p) {
-    if (role_[static_cast<size_t>(p)] & kInNeedle) needle_mass += row[static_cast<size_t>(p)];
+  for (const probes::Span& span : needle_runs_) {
+    for (int64_t p = span.begin; p < span.end; ++p) needle_mass += row[static_cast<size_t>(p)];
   }
   s.wfp = top_mass - s.wtp;
   s.fp = k - s.tp;

@@ -27,7 +27,7 @@
 //      and calls end_probe(success), which returns the probe's per-head values
 //      (PerProbeStats::append with probe_record(probe, output) stores them).
 //
-// Memory: O(n_prompt) for the span mask plus O(T) scratch per calling thread, and
+// Memory: O(n_prompt) for the span mask, O(k + |N|) scratch per calling thread, and
 // O(n_layers * n_query_heads) accumulators.
 
 #include <cstdint>
@@ -121,6 +121,7 @@ class HeadStats {
   std::vector<int32_t> prompt_tokens_;  // [n_prompt]
   std::vector<uint8_t> role_;           // [n_prompt] kInNeedle | kInDistractor
   int64_t n_needle_ = 0;
+  std::vector<probes::Span> needle_runs_;  // N as disjoint sorted runs
 
   bool copies(int64_t argmax, int32_t emitted_token) const;
   bool has_distractors_ = false;

@@ -109,6 +109,48 @@ TEST(HeadStats, TiesRankTheLowerPositionFirst) {
   EXPECT_EQ(s.fn, 2);
 }
 
+// The one-pass top-k selection against a full sort, on rows full of ties.
+TEST(HeadStats, TopKSelectionMatchesAFullSort) {
+  const int n = 257;
+  const auto tokens = ramp_tokens(n);
+  const std::vector<Span> n_spans{{3, 9}, {120, 150}, {250, 257}};  // |N| = 43 > k
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>(state >> 59);  // 0..31: many equal weights
+  };
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<float> row(n);
+    double total = 0;
+    for (auto& w : row) total += (w = static_cast<float>(next()));
+    for (auto& w : row) w = static_cast<float>(w / total);
+    HeadStats stats(1, 1);
+    stats.begin_probe({tokens, n_spans, {}});
+    const auto s = stats.row_stats(0, row, 100);
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return row[a] > row[b]; });
+    auto in_n = [&](int p) {
+      for (const Span& sp : n_spans) {
+        if (sp.contains(p)) return true;
+      }
+      return false;
+    };
+    double wtp = 0, rr = 0;
+    int64_t tp = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (in_n(order[i])) wtp += row[order[i]], ++tp;
+    }
+    for (int i = 0; i < 43; ++i) {
+      if (in_n(order[i])) rr += row[order[i]];
+    }
+    EXPECT_EQ(s.argmax, order[0]);
+    EXPECT_EQ(s.tp, tp);
+    EXPECT_NEAR(s.wtp, wtp, 1e-9);
+    EXPECT_NEAR(s.rr_mass, rr, 1e-9);
+  }
+}
+
 TEST(HeadStats, SpansAtBothEdgesOfTheSequence) {
   const auto tokens = ramp_tokens(12);
   const std::vector<Span> n_spans{{0, 1}, {11, 12}};
