@@ -7,6 +7,8 @@
 //   slkv_bench_head_stats [--keys 1024,4096,8192,32768] [--head-dim 64] [--runs 7]
 // Prints a markdown table.
 
+#include "profile/head_stats.hpp"
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "probes/rng.hpp"
-#include "profile/head_stats.hpp"
 
 namespace {
 
@@ -103,10 +104,11 @@ int main(int argc, char** argv) {
                              rows_per_run);
     }
     const double o = median(observe_us), a = median(attention_us);
-    std::printf("| %lld | %d | %.1f | %.1f | %.2f |\n", static_cast<long long>(n), rows_per_run,
-                o, a, o / a);
+    std::printf("| %lld | %d | %.1f | %.1f | %.2f |\n", static_cast<long long>(n), rows_per_run, o,
+                a, o / a);
   }
-  std::printf("\nstatistics = HeadStats::row_stats(), the whole per-row work of observe() "
-              "except a dozen additions into the head's accumulator.\n");
+  std::printf(
+      "\nstatistics = HeadStats::row_stats(), the whole per-row work of observe() "
+      "except a dozen additions into the head's accumulator.\n");
   return 0;
 }

@@ -290,4 +290,24 @@ nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& hays
   return j;
 }
 
+ProbeConfig probe_config_from_json(const nlohmann::json& j) {
+  ProbeConfig c;
+  try {
+    c.lengths_tokens = j.at("lengths_tokens").get<std::vector<int64_t>>();
+    c.depths = j.at("depths").get<std::vector<double>>();
+    c.families.clear();
+    for (const auto& f : j.at("families")) c.families.push_back(parse_family(f.get<std::string>()));
+    c.repeats = j.at("repeats").get<int>();
+    c.n_distractors = j.at("n_distractors").get<int>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.prompt_prefix = j.at("prompt_prefix").get<std::string>();
+    c.question_template = j.at("question_template").get<std::string>();
+    c.max_new_tokens = j.at("max_new_tokens").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("probe configuration: ") + e.what());
+  }
+  c.validate();
+  return c;
+}
+
 }  // namespace slkv::probes

@@ -89,5 +89,8 @@ std::vector<Probe> build_probe_set(const ProbeConfig& config, const Haystack& ha
 // file names and content hash) and the encoder identity.
 nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& haystack,
                                  const TextEncoder& encoder);
+// The ProbeConfig fields back from probe_config_json's output (haystack and tokenizer are
+// the caller's to check). Throws slkv::Error on a missing or mistyped field.
+ProbeConfig probe_config_from_json(const nlohmann::json& j);
 
 }  // namespace slkv::probes

@@ -191,6 +191,25 @@ TEST(ProbeSet, DefaultGrid) {
   EXPECT_DOUBLE_EQ(d[3], 0.3);
 }
 
+TEST(ProbeSet, ConfigJsonRegeneratesTheSameProbes) {
+  slkv::test::ByteEncoder enc;
+  const auto hay = slkv::probes::Haystack::builtin();
+  auto c = small_grid(21);
+  c.prompt_prefix = "User: ";
+  c.n_distractors = 1;
+  const auto j = slkv::probes::probe_config_json(c, hay, enc);
+  EXPECT_EQ(j["haystack"]["source"], "builtin");
+  EXPECT_EQ(j["tokenizer"], "test-bytes");
+  EXPECT_EQ(j["n_probes"], c.n_probes());
+  const auto back = slkv::probes::probe_config_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(slkv::probes::probe_config_json(back, hay, enc), j);
+  EXPECT_EQ(slkv::probes::build_probe(back, hay, enc, 7).tokens,
+            slkv::probes::build_probe(c, hay, enc, 7).tokens);
+  auto broken = j;
+  broken.erase("depths");
+  EXPECT_THROW(slkv::probes::probe_config_from_json(broken), slkv::Error);
+}
+
 TEST(ProbeJsonl, RoundTrip) {
   slkv::test::ByteEncoder enc;
   auto c = small_grid(5);
