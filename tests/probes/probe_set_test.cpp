@@ -78,6 +78,12 @@ void check_spans_exact(const Encoder& enc, const ProbeConfig& config) {
     EXPECT_EQ(p.answer_span, (Span{p.n_prompt(), p.n_prompt() + (int64_t)p.answer_tokens.size()}));
     if (p.family == NeedleFamily::kSurface) {
       EXPECT_EQ(decode_spans(enc, p, p.answer_in_needle), " " + p.answer);
+      if (config.surface_span == slkv::probes::SurfaceSpan::kAnswer) {
+        EXPECT_EQ(p.needle_spans, p.answer_in_needle);  // N is the answer value
+      } else {
+        EXPECT_EQ(p.needle_spans.size(), 1u);
+        EXPECT_EQ(p.needle_spans[0], p.needle_block);  // N is the whole fact
+      }
     }
     // The whole prompt decodes to its text, BOS first when the encoder has one.
     const size_t skip = enc.bos() >= 0 ? 1 : 0;
@@ -96,6 +102,12 @@ void check_spans_exact(const Encoder& enc, const ProbeConfig& config) {
 
 TEST(ProbeSet, SpansAreExactWithAByteEncoder) {
   check_spans_exact(slkv::test::ByteEncoder(), small_grid(7));
+}
+
+TEST(ProbeSet, SpansAreExactWithSurfaceFactSpans) {
+  auto config = small_grid(9);
+  config.surface_span = slkv::probes::SurfaceSpan::kFact;
+  check_spans_exact(slkv::test::ByteEncoder(), config);
 }
 
 TEST(ProbeSet, SpansAreExactWithAWordEncoderWithoutBos) {
@@ -197,7 +209,9 @@ TEST(ProbeSet, ConfigJsonRegeneratesTheSameProbes) {
   auto c = small_grid(21);
   c.prompt_prefix = "User: ";
   c.n_distractors = 1;
+  c.surface_span = slkv::probes::SurfaceSpan::kFact;
   const auto j = slkv::probes::probe_config_json(c, hay, enc);
+  EXPECT_EQ(j["surface_span"], "fact");
   EXPECT_EQ(j["haystack"]["source"], "builtin");
   EXPECT_EQ(j["tokenizer"], "test-bytes");
   EXPECT_EQ(j["n_probes"], c.n_probes());
