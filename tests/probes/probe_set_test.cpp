@@ -8,6 +8,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "probes/probe_jsonl.hpp"
+#include "scratch_dir.hpp"
 #include "test_encoders.hpp"
 
 namespace {
@@ -229,7 +230,7 @@ TEST(ProbeJsonl, RoundTrip) {
   auto c = small_grid(5);
   c.lengths_tokens = {700};
   const auto probes = slkv::probes::build_probe_set(c, slkv::probes::Haystack::builtin(), enc);
-  const auto path = (std::filesystem::temp_directory_path() / "slkv_probes.jsonl").string();
+  const auto path = (slkv::test::scratch_dir() / "probes.jsonl").string();
   slkv::probes::write_probes_jsonl(path, probes);
   const auto back = slkv::probes::read_probes_jsonl(path);
   ASSERT_EQ(back.size(), probes.size());

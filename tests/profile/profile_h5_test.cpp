@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "../probes/scratch_dir.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
@@ -15,9 +16,7 @@
 namespace {
 
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "slkv_profile_h5_test";
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  return (slkv::test::scratch_dir() / name).string();
 }
 
 void expect_same(const slkv::profile::Profile& a, const slkv::profile::Profile& b) {
