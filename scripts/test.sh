@@ -11,14 +11,26 @@ slkv_install_deps
 scripts/get-model.sh all >/dev/null
 
 jobs="${SLKV_JOBS:-$(nproc)}"
+
+# A small Python environment (numpy, h5py) for the tests that cross-check against Python.
+make_test_python() {  # build dir
+  local venv="$1/pyenv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import numpy, h5py' 2>/dev/null; then
+    mkdir -p "$1"
+    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet numpy h5py >&2 \
+      || { echo "test.sh: could not set up $venv; Python cross-checks will not run" >&2; return 0; }
+  fi
+}
 if [ "${SLKV_SANITIZE:-0}" = "1" ]; then
   build="${SLKV_BUILD_DIR:-build-asan}"
+  make_test_python "$build"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLKV_SANITIZE=ON \
     -DSLKV_BUILD_BENCH=OFF ${SLKV_CMAKE_ARGS:-}
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
   build="${SLKV_BUILD_DIR:-build}"
+  make_test_python "$build"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${SLKV_CMAKE_ARGS:-}
 fi
 cmake --build "$build" -j "$jobs"

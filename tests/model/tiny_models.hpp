@@ -67,7 +67,8 @@ inline GgufWriter tiny_gguf(const std::string& arch, const TinyShape& s = {}, bo
   w.scalar<float>(arch + ".attention.layer_norm_rms_epsilon", 6, 1e-6f);
   w.scalar<float>(arch + ".rope.freq_base", 6, 500000.0f);
   std::vector<std::string> tokens;
-  for (int64_t i = 0; i < s.vocab; ++i) tokens.push_back("t" + std::to_string(i));
+  for (int64_t i = 0; i < s.vocab; ++i)
+    tokens.push_back(std::string(1, 't').append(std::to_string(i)));
   tokens[3] = "<end_of_turn>";
   w.string_array("tokenizer.ggml.tokens", tokens);
   w.string("tokenizer.ggml.model", "llama");

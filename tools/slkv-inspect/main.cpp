@@ -46,7 +46,7 @@ int run(const slkv::inspect::InspectOptions& o) {
   }
   const nlohmann::json summary = slkv::inspect::checkpoint_summary(*ck, o);
   if (o.json) {
-    std::cout << summary.dump(2) << "\n";
+    std::cout << summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     slkv::inspect::print_summary_text(std::cout, summary);
   }

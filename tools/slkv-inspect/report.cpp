@@ -32,6 +32,22 @@ std::string shape_text(const json& shape) {
   return s + "]";
 }
 
+// One display line: control characters escaped, long values cut.
+std::string display_value(const std::string& v, size_t max_chars = 160) {
+  std::string out;
+  for (char ch : v) {
+    if (out.size() >= max_chars) return out + "...";
+    if (ch == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 // Layer pattern as a compact string: 'S' sliding, 'F' full attention.
 std::string layer_pattern(const std::vector<bool>& sliding) {
   std::string s;
@@ -87,7 +103,9 @@ json checkpoint_summary(const Checkpoint& ck, const InspectOptions& options) {
   if (const GgufFile* g = ck.gguf()) {
     tokenizer["model"] = g->get_string("tokenizer.ggml.model").value_or("");
     tokenizer["pre"] = g->get_string("tokenizer.ggml.pre").value_or("");
-    tokenizer["n_tokens"] = g->get_string_array("tokenizer.ggml.tokens").size();
+    tokenizer["n_tokens"] = g->find_string_array("tokenizer.ggml.tokens")
+                                ? g->find_string_array("tokenizer.ggml.tokens")->size()
+                                : 0;
     tokenizer["source"] = "gguf";
   } else {
     tokenizer["source"] = ck.tokenizer_json_path();
@@ -185,7 +203,7 @@ void print_summary_text(std::ostream& out, const json& j) {
     out << "metadata\n";
     for (const auto& [key, v] : j["metadata"].items()) {
       out << "  " << key << " (" << v["type"].get<std::string>()
-          << ") = " << v["value"].get<std::string>() << "\n";
+          << ") = " << display_value(v["value"].get<std::string>()) << "\n";
     }
   }
 }
