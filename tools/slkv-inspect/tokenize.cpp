@@ -1,12 +1,62 @@
 #include "tokenize.hpp"
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "core/error.hpp"
+#include "model/tokenizer.hpp"
 
 namespace slkv::inspect {
 
-// Not wired yet: the tokenizer library lands on its own branch and the lead connects it here.
+namespace {
+
+Tokenizer load_tokenizer(const Checkpoint& checkpoint) {
+  if (checkpoint.gguf() != nullptr) return tokenizer_from_gguf(*checkpoint.gguf());
+  if (!checkpoint.tokenizer_json_path().empty()) {
+    return tokenizer_from_json(checkpoint.tokenizer_json_path());
+  }
+  throw_file_error(checkpoint.path(), "no tokenizer: not a GGUF file and no tokenizer.json");
+}
+
+// Token spellings can hold any bytes (byte-level alphabets are valid UTF-8, but a byte
+// token's piece is not); never let JSON output throw on them.
+std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// Encoding never adds BOS here (slkv-inspect shows what the text itself tokenizes to) and
+// parses special tokens written in the text.
 int run_tokenize(const Checkpoint& checkpoint, const InspectOptions& options, std::ostream& out) {
-  throw Error("slkv-inspect: --tokenize / --tokenize-file are not available in this build yet");
+  const Tokenizer tok = load_tokenizer(checkpoint);
+  if (!options.tokenize_file.empty()) {
+    std::ifstream in(options.tokenize_file, std::ios::binary);
+    if (!in) throw_file_error(options.tokenize_file, "cannot open");
+    std::string line;
+    while (std::getline(in, line)) {  // splits on '\n' only
+      const std::vector<int32_t> ids = tok.encode(line, /*add_bos=*/false);
+      if (options.json) {
+        out << dump(ids) << '\n';
+      } else {
+        for (size_t i = 0; i < ids.size(); ++i) out << (i ? " " : "") << ids[i];
+        out << '\n';
+      }
+    }
+    return 0;
+  }
+  const std::vector<int32_t> ids = tok.encode(options.tokenize_text, /*add_bos=*/false);
+  std::vector<std::string> tokens;
+  for (int32_t id : ids) tokens.push_back(tok.token_text(id));
+  if (options.json) {
+    out << dump({{"ids", ids}, {"tokens", tokens}, {"n_tokens", ids.size()}}) << '\n';
+  } else {
+    out << ids.size() << " tokens (" << tok.kind_name() << ", no BOS added)\n";
+    for (size_t i = 0; i < ids.size(); ++i) out << ids[i] << '\t' << dump(tokens[i]) << '\n';
+  }
+  return 0;
 }
 
 }  // namespace slkv::inspect
