@@ -38,6 +38,52 @@ std::vector<std::string> pretokenizer_patterns(std::string_view pre_name) {
   return {};
 }
 
+namespace {
+
+// PCRE2's \s (with PCRE2_UCP; also its \p{Xps}) matches U+180E MONGOLIAN VOWEL SEPARATOR,
+// which is not Unicode White_Space since Unicode 6.3; Oniguruma (HF tokenizers) follows
+// White_Space. Rewrite \s / \S to exactly the White_Space code points.
+constexpr std::string_view kSpaceSet =
+    R"(\x{9}-\x{D}\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
+
+std::string with_unicode_whitespace(const std::string& pattern, const std::string& source) {
+  std::string out;
+  int class_depth = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char next = pattern[++i];
+      if (next == 's') {
+        if (class_depth > 0) {
+          out += kSpaceSet;
+        } else {
+          out += "[";
+          out += kSpaceSet;
+          out += "]";
+        }
+      } else if (next == 'S') {
+        if (class_depth > 0) {
+          throw_file_error(source, "pre-tokenizer regex '" + pattern +
+                                       "': \\S inside a character class is not supported");
+        }
+        out += "[^";
+        out += kSpaceSet;
+        out += "]";
+      } else {
+        out += c;
+        out += next;
+      }
+      continue;
+    }
+    if (c == '[') ++class_depth;
+    if (c == ']' && class_depth > 0) --class_depth;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 struct Pretokenizer::Compiled {
   pcre2_code* code = nullptr;
   ~Compiled() { pcre2_code_free(code); }
@@ -45,7 +91,8 @@ struct Pretokenizer::Compiled {
 
 Pretokenizer::Pretokenizer(std::vector<std::string> patterns, const std::string& source)
     : patterns_(std::move(patterns)) {
-  for (const std::string& pattern : patterns_) {
+  for (const std::string& written : patterns_) {
+    const std::string pattern = with_unicode_whitespace(written, source);
     int error_code = 0;
     PCRE2_SIZE error_offset = 0;
     auto compiled = std::make_unique<Compiled>();

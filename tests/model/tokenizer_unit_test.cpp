@@ -85,6 +85,11 @@ TEST(Pretokenizer, UnicodeClassesAndInvalidUtf8) {
   EXPECT_EQ(split("gpt2", "a\u00a0b"), (std::vector<std::string>{"a", "\u00a0", "b"}));
   EXPECT_EQ(split("gpt2", "a\u200bb"), (std::vector<std::string>{"a", "\u200b", "b"}));
   EXPECT_EQ(split("gpt2", "日本"), (std::vector<std::string>{"日本"}));
+  // U+0085 is White_Space; U+180E is not (PCRE2's own \s says it is: we follow Oniguruma).
+  EXPECT_EQ(split("gpt2", "a\u0085b"), (std::vector<std::string>{"a", "\u0085", "b"}));
+  EXPECT_EQ(split("gpt2", "a\u180e\u180e b"),
+            (std::vector<std::string>{"a", "\u180e\u180e", " b"}));
+  EXPECT_EQ(split("gpt2", "x\u180e "), (std::vector<std::string>{"x", "\u180e", " "}));
   // Invalid UTF-8 never matches and is kept as a gap piece; nothing is lost.
   const std::vector<std::string> pieces = split("gpt2", "ab\xff\xfe cd");
   std::string joined;

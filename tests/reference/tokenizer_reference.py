@@ -103,12 +103,51 @@ def hf_smollm2(path):
     return tok
 
 
+# The pre-tokenizer regexes as the models' tokenizer.json files spell them (FORMATS.md §6.1).
+LLAMA3_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+                r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_REGEX = LLAMA3_REGEX.replace(r"\p{N}{1,3}", r"\p{N}")
+
+
+def pretokenize_goldens(lines):
+    """Piece byte lengths per corpus line from HF tokenizers' own pre-tokenizers (Oniguruma),
+    an engine independent of both llama.cpp and slkv's PCRE2."""
+    from tokenizers import Regex, pre_tokenizers as pt
+    byte_level = pt.ByteLevel(add_prefix_space=False, use_regex=True)
+    configs = {
+        "gpt2": (byte_level, True),
+        "smollm": (pt.Sequence([pt.Digits(individual_digits=True), byte_level]), True),
+        "llama3": (pt.Split(Regex(LLAMA3_REGEX), "isolated"), False),
+        "qwen2": (pt.Split(Regex(QWEN2_REGEX), "isolated"), False),
+    }
+    out = {}
+    for name, (pre, mapped) in configs.items():
+        rows = []
+        for line in lines:
+            pieces = pre.pre_tokenize_str(line.decode("utf-8"))
+            # ByteLevel pieces are spelled one character per byte.
+            rows.append([len(p) if mapped else len(p.encode("utf-8")) for p, _ in pieces])
+        out[name] = rows
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.environ.get(
         "SLKV_MODELS", str(Path.home() / ".cache" / "slkv" / "models")))
     args = ap.parse_args()
     lines = corpus_lines()
+    import tokenizers
+    with open(DATA / "pretokenize.jsonl", "w") as f:
+        goldens = pretokenize_goldens(lines)
+        f.write(json.dumps({"produced_by": "/opt/slkv-ref/bin/python "
+                            "tests/reference/tokenizer_reference.py",
+                            "reference": "HF tokenizers pre_tokenize_str: gpt2 = ByteLevel("
+                            "use_regex), smollm = Digits(individual) + ByteLevel, llama3 / qwen2 "
+                            "= Split(Regex, isolated); piece byte lengths per corpus line",
+                            "tokenizers": tokenizers.__version__}) + "\n")
+        for name, rows in goldens.items():
+            f.write(json.dumps({"pre": name, "lengths": rows}, separators=(",", ":")) + "\n")
     for name, file in MODELS.items():
         path = Path(args.models) / file
         llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
