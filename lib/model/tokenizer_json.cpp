@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -256,16 +257,25 @@ Tokenizer tokenizer_from_json(const std::string& tokenizer_json_path) {
       spec.add_space_prefix = ld.metaspace_prefix;
     }
 
-    // BOS from the post-processor: TemplateProcessing whose single template starts with a
-    // special token.
+    // BOS from the post-processor: a TemplateProcessing (alone or inside a Sequence, as in
+    // Llama 3) whose single template starts with a special token.
+    std::vector<json> processors;
     const json post = root.value("post_processor", json());
-    if (post.is_object() && post.value("type", std::string()) == "TemplateProcessing" &&
-        post.contains("single") && post["single"].is_array() && !post["single"].empty() &&
-        post["single"][0].contains("SpecialToken")) {
-      const json& first = post["single"][0]["SpecialToken"];
-      if (auto id = ld.id_of(first.value("id", std::string()))) {
-        spec.bos_id = *id;
-        spec.add_bos = true;
+    if (post.is_object() && post.value("type", std::string()) == "Sequence" &&
+        post.contains("processors") && post["processors"].is_array()) {
+      for (const json& p : post["processors"]) processors.push_back(p);
+    } else {
+      processors.push_back(post);
+    }
+    for (const json& p : processors) {
+      if (p.is_object() && p.value("type", std::string()) == "TemplateProcessing" &&
+          p.contains("single") && p["single"].is_array() && !p["single"].empty() &&
+          p["single"][0].is_object() && p["single"][0].contains("SpecialToken")) {
+        const json& first = p["single"][0]["SpecialToken"];
+        if (auto id = ld.id_of(first.value("id", std::string()))) {
+          spec.bos_id = *id;
+          spec.add_bos = true;
+        }
       }
     }
   } catch (const json::exception& e) {

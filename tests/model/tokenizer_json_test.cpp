@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "model/pretokenizer.hpp"
 #include "model/tokenizer.hpp"
 #include "model/tokenizer_internal.hpp"
 
@@ -92,6 +93,32 @@ TEST_F(TokenizerJson, ConfigNamesTheSpecialTokens) {
   EXPECT_EQ(tok.eos_id(), 258);
   EXPECT_TRUE(tok.add_bos());
   EXPECT_EQ(tok.encode("ab", true), (Ids{258, 256}));
+}
+
+TEST_F(TokenizerJson, Llama3StyleSplitRegexAndSequencePostProcessor) {
+  json doc = byte_level(false);
+  doc["pre_tokenizer"] = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       json::array({{{"type", "Split"},
+                     {"pattern", {{"Regex", kLlama3Pattern}}},
+                     {"behavior", "Isolated"},
+                     {"invert", false}},
+                    {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}})}};
+  doc["model"]["ignore_merges"] = true;
+  doc["model"]["merges"] = json::array();  // so only ignore_merges can produce "abc"
+  doc["post_processor"] = {
+      {"type", "Sequence"},
+      {"processors",
+       json::array({{{"type", "ByteLevel"}},
+                    {{"type", "TemplateProcessing"},
+                     {"single", json::array({{{"SpecialToken", {{"id", "<|im_start|>"}}}},
+                                             {{"Sequence", {{"id", "A"}}}}})}}})}};
+  const Tokenizer tok = tokenizer_from_json(write("tokenizer.json", doc.dump()));
+  EXPECT_TRUE(tok.add_bos());
+  EXPECT_EQ(tok.bos_id(), 258);
+  // \p{N}{1,3}: "1234" -> "123" "4"; ignore_merges: "abc" is a token, emitted whole.
+  EXPECT_EQ(tok.encode("1234 abc"), (Ids{'1', '2', '3', '4', ' ', 257}));
 }
 
 TEST_F(TokenizerJson, CharBpeWithByteFallback) {
