@@ -106,7 +106,8 @@ TEST_F(TokenizerJson, Llama3StyleSplitRegexAndSequencePostProcessor) {
                      {"invert", false}},
                     {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}})}};
   doc["model"]["ignore_merges"] = true;
-  doc["model"]["merges"] = json::array();  // so only ignore_merges can produce "abc"
+  doc["model"]["merges"] = json::array();  // so only ignore_merges can produce "abc", "123"
+  doc["model"]["vocab"]["123"] = 259;
   doc["post_processor"] = {
       {"type", "Sequence"},
       {"processors",
@@ -117,8 +118,9 @@ TEST_F(TokenizerJson, Llama3StyleSplitRegexAndSequencePostProcessor) {
   const Tokenizer tok = tokenizer_from_json(write("tokenizer.json", doc.dump()));
   EXPECT_TRUE(tok.add_bos());
   EXPECT_EQ(tok.bos_id(), 258);
-  // \p{N}{1,3}: "1234" -> "123" "4"; ignore_merges: "abc" is a token, emitted whole.
-  EXPECT_EQ(tok.encode("1234 abc"), (Ids{'1', '2', '3', '4', ' ', 257}));
+  // \p{N}{1,3}: "1234" -> "123" "4"; ignore_merges: pieces that are tokens come out whole
+  // (" abc" is one piece and not a token, so it stays bytes).
+  EXPECT_EQ(tok.encode("1234abc abc"), (Ids{259, '4', 257, ' ', 'a', 'b', 'c'}));
 }
 
 TEST_F(TokenizerJson, CharBpeWithByteFallback) {
