@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -138,7 +137,32 @@ void validate_options(const CompileOptions& o, const ModelShape& shape) {
   }
 }
 
-runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
+namespace {
+
+// Primary labels at the plan's granularity, [n_layers][n_units] label names.
+std::vector<std::vector<std::string>> plan_labels(const ScoreInput& scores, const ModelShape& shape,
+                                                  bool kv) {
+  const auto& primary = scores.labels.primary;  // [L, n_heads] profile::HeadLabel
+  if (primary.size() != static_cast<size_t>(shape.n_layers * shape.n_heads)) {
+    throw Error(scores.source_path + ": primary labels do not match the score shape");
+  }
+  const int64_t group = kv ? shape.n_heads / shape.n_kv_heads : 1;
+  std::vector<std::vector<std::string>> out(shape.n_layers);
+  for (int64_t l = 0; l < shape.n_layers; ++l) {
+    for (int64_t h0 = 0; h0 < shape.n_heads; h0 += group) {
+      std::vector<profile::HeadLabel> members;
+      for (int64_t h = h0; h < h0 + group; ++h) {
+        members.push_back(static_cast<profile::HeadLabel>(primary[scores.index(l, h)]));
+      }
+      out[l].emplace_back(profile::label_name(kv ? kv_head_label(members) : members[0]));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
                            const CompileOptions& o) {
   validate_options(o, shape);
   if (scores.n_layers != shape.n_layers || scores.n_heads != shape.n_heads) {
@@ -207,9 +231,10 @@ runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
   plan.model.fingerprint = shape.fingerprint;
   plan.source.kind = scores.kind;
   plan.source.hash = scores.source_hash;
-  plan.source.probe_set = std::filesystem::path(scores.source_path).filename().string();
-  plan.source.seed = 0;
+  plan.source.probe_set = scores.probe_set;
+  plan.source.seed = scores.seed;
   plan.source.tool_version = std::string("slkv-compile ") + SLKV_VERSION_STRING;
+  if (!scores.tool_version.empty()) plan.source.tool_version += "; profile " + scores.tool_version;
   plan.granularity = kv ? runtime::Granularity::kKvHead : runtime::Granularity::kQueryHead;
   plan.gqa_aggregation = kv ? o.gqa : "none";
   plan.window = o.window;
@@ -231,18 +256,11 @@ runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
   for (int64_t l = 0; l < shape.n_layers; ++l) {
     plan.caps[l].assign(caps.begin() + l * n_units, caps.begin() + (l + 1) * n_units);
   }
-  if (!kv && !scores.flags.empty()) {
-    plan.labels.assign(shape.n_layers, {});
-    for (int64_t l = 0; l < shape.n_layers; ++l) {
-      for (int64_t h = 0; h < shape.n_heads; ++h) {
-        plan.labels[l].push_back(primary_label(scores.flags[scores.index(l, h)]));
-      }
-    }
-  }
+  if (scores.has_labels()) plan.labels = plan_labels(scores, shape, kv);
   return plan;
 }
 
-std::string explain_plan(const runtime::Plan& plan, const HeadScores& scores) {
+std::string explain_plan(const runtime::Plan& plan) {
   const bool ratio = plan.budget_mode == runtime::BudgetMode::kRatio;
   const bool kv = plan.granularity == runtime::Granularity::kKvHead;
   std::ostringstream out;
@@ -253,9 +271,12 @@ std::string explain_plan(const runtime::Plan& plan, const HeadScores& scores) {
                 kv ? "KV" : "query",
                 ratio ? "as shares of the model pool" : "in tokens beyond the window");
   out << line;
-  const bool labels = !scores.flags.empty();
+  const bool labels = !plan.labels.empty();
   std::snprintf(line, sizeof line, "%5s %12s %10s %10s %10s%s\n", "layer", "total", "min", "median",
-                "max", labels ? "  surface logic ignoring distracted (query heads)" : "");
+                "max",
+                !labels ? ""
+                : kv    ? "  surface logic ignoring distracted (KV heads)"
+                        : "  surface logic ignoring distracted (query heads)");
   out << line;
   double grand = 0.0;
   for (size_t l = 0; l < plan.caps.size(); ++l) {
@@ -269,9 +290,7 @@ std::string explain_plan(const runtime::Plan& plan, const HeadScores& scores) {
     std::string counts;
     if (labels) {
       std::map<std::string, int> k;
-      for (int64_t h = 0; h < scores.n_heads; ++h) {
-        ++k[primary_label(scores.flags[scores.index(static_cast<int64_t>(l), h)])];
-      }
+      for (const std::string& label : plan.labels[l]) ++k[label];
       char buf[96];
       std::snprintf(buf, sizeof buf, "  %7d %5d %8d %10d", k["surface"], k["logic"], k["ignoring"],
                     k["distracted"]);

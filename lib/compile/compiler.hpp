@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "compile/head_scores.hpp"
 #include "compile/options.hpp"
+#include "compile/score_input.hpp"
 #include "runtime/plan.hpp"
 
 namespace slkv::compile {
@@ -19,11 +19,12 @@ void validate_options(const CompileOptions& options, const ModelShape& shape);
 // formulas and keep those formulas' totals. Ratio mode: caps are shares of the model-wide pool
 // N (r T - w), summing to 1 (see docs/method-notes.md). Throws slkv::Error when the scores do
 // not fit the shape or the budget cannot be met.
-runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
+runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
                            const CompileOptions& options);
 
 // The --explain table: per layer the total, min, median and max cap (tokens beyond the
-// window; shares in ratio mode) and, when the scores carry flags, the label counts.
-std::string explain_plan(const runtime::Plan& plan, const HeadScores& scores);
+// window; shares in ratio mode) and, when the plan carries labels, the label counts at the
+// plan's granularity (KV or query heads).
+std::string explain_plan(const runtime::Plan& plan);
 
 }  // namespace slkv::compile

@@ -8,9 +8,9 @@ namespace slkv::compile {
 
 namespace {
 
-std::vector<double> normalised(const std::vector<double>& v) {
+std::vector<double> normalised(const std::vector<float>& v) {
   double sum = 0.0;
-  for (double x : v) sum += x;
+  for (float x : v) sum += x;
   std::vector<double> out(v.size(), 0.0);
   if (sum > 0.0) {
     for (size_t i = 0; i < v.size(); ++i) out[i] = v[i] / sum;
@@ -20,20 +20,39 @@ std::vector<double> normalised(const std::vector<double>& v) {
 
 }  // namespace
 
-std::vector<double> query_head_importance(const HeadScores& scores, double alpha) {
+profile::HeadLabel kv_head_label(const std::vector<profile::HeadLabel>& query_labels) {
+  using profile::HeadLabel;
+  bool surface = false, logic = false, distracted = false;
+  for (HeadLabel label : query_labels) {
+    surface |= label == HeadLabel::kSurface;
+    logic |= label == HeadLabel::kLogic;
+    distracted |= label == HeadLabel::kDistracted;
+  }
+  if (surface) return HeadLabel::kSurface;
+  if (logic) return HeadLabel::kLogic;
+  if (distracted || query_labels.empty()) return HeadLabel::kDistracted;
+  return HeadLabel::kIgnoring;
+}
+
+std::vector<double> query_head_importance(const ScoreInput& scores, double alpha) {
   const size_t n = static_cast<size_t>(scores.n_layers * scores.n_heads);
   if (scores.kind == "lineage") {
     SLKV_CHECK(scores.direct.size() == n, "lineage scores do not match their shape");
     return scores.direct;
   }
-  SLKV_CHECK(scores.logic.size() == n && scores.surface.size() == n,
-             "profile scores need S_logic and S_surface for every head");
-  const auto logic = normalised(scores.logic);
-  const auto surface = normalised(scores.surface);
+  if (scores.scores.logic.size() != n || scores.scores.surface.size() != n) {
+    throw Error(scores.source_path + ": profile scores need S_logic and S_surface for every head");
+  }
+  const bool flags = !scores.labels.flags.empty();
+  if (flags && scores.labels.flags.size() != n) {
+    throw Error(scores.source_path + ": label flags do not match the score shape");
+  }
+  const auto logic = normalised(scores.scores.logic);
+  const auto surface = normalised(scores.scores.surface);
   std::vector<double> s(n);  // [n_layers, n_heads]
   for (size_t i = 0; i < n; ++i) {
     s[i] = logic[i] + alpha * surface[i];
-    if (!scores.flags.empty() && scores.flags[i] == kFlagIgnoring) s[i] = 0.0;
+    if (flags && scores.labels.flags[i] == profile::kFlagIgnoring) s[i] = 0.0;
   }
   return s;
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/head_scores.hpp"
+#include "compile/score_input.hpp"
 
 namespace slkv::compile {
 
@@ -13,7 +13,7 @@ namespace slkv::compile {
 //  - lineage scores: the file's per-head mean score, used directly;
 //  - profile scores: norm(S_logic) + alpha * norm(S_surface), norm = divide by the sum over
 //    heads (a zero sum leaves zeros); heads whose only flag is "ignoring" get 0.
-std::vector<double> query_head_importance(const HeadScores& scores, double alpha);
+std::vector<double> query_head_importance(const ScoreInput& scores, double alpha);
 
 // Aggregates [n_layers, n_heads] query-head values to [n_layers, n_kv_heads] KV-head values:
 // query head h belongs to KV head h / (n_heads / n_kv_heads) (the usual repeat_kv layout);
@@ -21,5 +21,10 @@ std::vector<double> query_head_importance(const HeadScores& scores, double alpha
 std::vector<double> aggregate_to_kv_heads(const std::vector<double>& query_values, int64_t n_layers,
                                           int64_t n_heads, int64_t n_kv_heads,
                                           const std::string& how);
+
+// Primary label of a KV head from its query heads' primary labels (precedence surface > logic
+// > distracted > ignoring): the cache of a KV head serves all of its query heads, so it is
+// "ignoring" only when every one of them is, and carries the strongest label any of them has.
+profile::HeadLabel kv_head_label(const std::vector<profile::HeadLabel>& query_labels);
 
 }  // namespace slkv::compile

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -12,13 +13,6 @@
 #include "core/hash.hpp"
 
 namespace slkv::compile {
-
-const char* primary_label(uint8_t flags) {
-  if (flags & kFlagSurface) return "surface";
-  if (flags & kFlagLogic) return "logic";
-  if (flags & kFlagIgnoring) return "ignoring";
-  return "distracted";
-}
 
 namespace {
 
@@ -46,7 +40,7 @@ std::pair<int64_t, int64_t> parse_key(const std::string& key, const std::string&
 
 }  // namespace
 
-HeadScores parse_lineage_scores(std::string_view text, const std::string& path, int64_t n_layers,
+ScoreInput parse_lineage_scores(std::string_view text, const std::string& path, int64_t n_layers,
                                 int64_t n_heads) {
   if (n_layers <= 0 || n_heads <= 0) {
     throw Error("lineage scores: model shape must have at least one layer and one head");
@@ -81,12 +75,13 @@ HeadScores parse_lineage_scores(std::string_view text, const std::string& path, 
     throw_file_error(path, "expected a JSON object {\"<layer>-<query head>\": [scores...]}");
   }
 
-  HeadScores scores;
+  ScoreInput scores;
   scores.n_layers = n_layers;
   scores.n_heads = n_heads;
   scores.kind = "lineage";
   scores.source_path = path;
   scores.source_hash = hash_hex(text);
+  scores.probe_set = std::filesystem::path(path).filename().string();
   const size_t n_total = static_cast<size_t>(n_layers * n_heads);
   scores.direct.assign(n_total, 0.0);
   std::vector<bool> seen(n_total, false);
@@ -139,7 +134,7 @@ HeadScores parse_lineage_scores(std::string_view text, const std::string& path, 
   return scores;
 }
 
-HeadScores read_lineage_scores(const std::string& path, int64_t n_layers, int64_t n_heads) {
+ScoreInput read_lineage_scores(const std::string& path, int64_t n_layers, int64_t n_heads) {
   const std::string text = read_file(path);
   return parse_lineage_scores(text, path, n_layers, n_heads);
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "compile/head_scores.hpp"
+#include "compile/score_input.hpp"
 
 namespace slkv::compile {
 
@@ -17,10 +17,10 @@ namespace slkv::compile {
 // for: invalid JSON (NaN / Infinity are not JSON), a key that is not "<int>-<int>", indices
 // outside the shape, a head given twice, a missing head, an empty, non-numeric, negative or
 // non-finite score list.
-HeadScores parse_lineage_scores(std::string_view text, const std::string& path, int64_t n_layers,
+ScoreInput parse_lineage_scores(std::string_view text, const std::string& path, int64_t n_layers,
                                 int64_t n_heads);
 
 // Reads and parses the file.
-HeadScores read_lineage_scores(const std::string& path, int64_t n_layers, int64_t n_heads);
+ScoreInput read_lineage_scores(const std::string& path, int64_t n_layers, int64_t n_heads);
 
 }  // namespace slkv::compile

@@ -12,11 +12,11 @@ namespace {
 
 using slkv::compile::compile_plan;
 using slkv::compile::CompileOptions;
-using slkv::compile::HeadScores;
 using slkv::compile::ModelShape;
+using slkv::compile::ScoreInput;
 
-HeadScores make_scores(int64_t n_layers, int64_t n_heads, std::vector<double> direct) {
-  HeadScores s;
+ScoreInput make_scores(int64_t n_layers, int64_t n_heads, std::vector<double> direct) {
+  ScoreInput s;
   s.n_layers = n_layers;
   s.n_heads = n_heads;
   s.kind = "lineage";
@@ -26,7 +26,7 @@ HeadScores make_scores(int64_t n_layers, int64_t n_heads, std::vector<double> di
 }
 
 // Sparse random scores like the lineage files: most heads 0, a few large.
-HeadScores random_scores(int64_t n_layers, int64_t n_heads, uint64_t seed) {
+ScoreInput random_scores(int64_t n_layers, int64_t n_heads, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<double> v(n_layers * n_heads);

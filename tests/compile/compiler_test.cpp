@@ -12,17 +12,18 @@ namespace {
 
 using slkv::compile::compile_plan;
 using slkv::compile::CompileOptions;
-using slkv::compile::HeadScores;
 using slkv::compile::ModelShape;
+using slkv::compile::ScoreInput;
 
-HeadScores scores_2x4() {
-  HeadScores s;
+ScoreInput scores_2x4() {
+  ScoreInput s;
   s.n_layers = 2;
   s.n_heads = 4;
   s.kind = "lineage";
   s.direct = {0, 0.5, 0, 0.25, 0, 0, 1, 0};
   s.source_path = "/data/s.json";
   s.source_hash = "abc";
+  s.probe_set = "s.json";
   return s;
 }
 
@@ -137,7 +138,7 @@ TEST(Compiler, SameInputsGiveTheSameBytes) {
 
 TEST(Compiler, ExplainShowsEveryLayerAndTheTotal) {
   const auto plan = compile_plan(scores_2x4(), kShape, budget(128));
-  const auto text = slkv::compile::explain_plan(plan, scores_2x4());
+  const auto text = slkv::compile::explain_plan(plan);
   EXPECT_NE(text.find("layer"), std::string::npos) << text;
   EXPECT_NE(text.find("median"), std::string::npos) << text;
   EXPECT_NE(text.find("# total 480 tokens"), std::string::npos) << text;

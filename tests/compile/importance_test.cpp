@@ -9,33 +9,38 @@
 namespace {
 
 using namespace slkv::compile;
+using slkv::profile::kFlagIgnoring;
+using slkv::profile::kFlagLogic;
+using slkv::profile::kFlagSurface;
 
-HeadScores profile_2x2() {
-  HeadScores s;
+ScoreInput profile_2x2() {
+  ScoreInput s;
   s.n_layers = 1;
   s.n_heads = 4;
   s.kind = "profile";
   s.source_path = "profile.h5";
-  s.logic = {0.6, 0.2, 0.2, 0.0};    // norm: 0.6, 0.2, 0.2, 0
-  s.surface = {0.0, 0.5, 0.0, 0.5};  // norm: 0, 0.5, 0, 0.5
-  s.ignore = {0.1, 0.9, 0.99, 0.99};
-  s.flags = {kFlagLogic, kFlagSurface | kFlagIgnoring, kFlagIgnoring, kFlagSurface};
+  // Powers of two, so the float scores normalise exactly.
+  s.scores.logic = {0.5f, 0.25f, 0.25f, 0.0f};  // norm: 0.5, 0.25, 0.25, 0
+  s.scores.surface = {0.0f, 0.5f, 0.0f, 0.5f};  // norm: 0, 0.5, 0, 0.5
+  s.scores.ignore = {0.1f, 0.9f, 0.99f, 0.99f};
+  s.labels.flags = {kFlagLogic, kFlagSurface | kFlagIgnoring, kFlagIgnoring, kFlagSurface};
+  s.labels.primary = {1, 0, 2, 0};  // logic, surface, ignoring, surface
   return s;
 }
 
 TEST(Importance, ProfileUsesNormalisedLogicPlusAlphaSurface) {
   const auto s = query_head_importance(profile_2x2(), 0.5);
   ASSERT_EQ(s.size(), 4u);
-  EXPECT_DOUBLE_EQ(s[0], 0.6);
-  EXPECT_DOUBLE_EQ(s[1], 0.2 + 0.25);  // surface + ignoring: not "only ignoring"
-  EXPECT_DOUBLE_EQ(s[2], 0.0);         // only ignoring -> 0 although S_logic = 0.2
+  EXPECT_DOUBLE_EQ(s[0], 0.5);
+  EXPECT_DOUBLE_EQ(s[1], 0.25 + 0.25);  // surface + ignoring: not "only ignoring"
+  EXPECT_DOUBLE_EQ(s[2], 0.0);          // only ignoring -> 0 although S_logic = 0.25
   EXPECT_DOUBLE_EQ(s[3], 0.25);
   const auto s2 = query_head_importance(profile_2x2(), 2.0);
   EXPECT_DOUBLE_EQ(s2[3], 1.0);
 }
 
 TEST(Importance, LineageScoreIsTheImportance) {
-  HeadScores s;
+  ScoreInput s;
   s.n_layers = 1;
   s.n_heads = 3;
   s.kind = "lineage";
@@ -51,13 +56,13 @@ TEST(Importance, ExplainCountsLabelsAndPlanCarriesThem) {
   const auto plan = compile_plan(scores, {1, 4, 2, 32, "", ""}, o);
   ASSERT_EQ(plan.labels.size(), 1u);
   EXPECT_EQ(plan.labels[0], (std::vector<std::string>{"logic", "surface", "ignoring", "surface"}));
-  const auto text = explain_plan(plan, scores);
+  const auto text = explain_plan(plan);
   EXPECT_NE(text.find("surface logic ignoring distracted"), std::string::npos) << text;
   EXPECT_NE(text.find("        2     1        1          0"), std::string::npos) << text;
 }
 
 TEST(Importance, AllZeroScoresGiveUniformCaps) {
-  HeadScores s;
+  ScoreInput s;
   s.n_layers = 3;
   s.n_heads = 4;
   s.kind = "lineage";
@@ -71,7 +76,7 @@ TEST(Importance, AllZeroScoresGiveUniformCaps) {
 }
 
 TEST(Importance, PyramidClampsItsLargestLayerToThePrompt) {
-  HeadScores s;
+  ScoreInput s;
   s.n_layers = 3;
   s.n_heads = 2;
   s.kind = "lineage";

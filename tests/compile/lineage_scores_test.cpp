@@ -36,6 +36,8 @@ TEST(LineageScores, ParsesKeysInAnyOrderAndAveragesProbes) {
   EXPECT_DOUBLE_EQ(s.direct[s.index(1, 1)], 2.0);
   EXPECT_EQ(s.n_probes, 3);
   EXPECT_EQ(s.source_hash.size(), 32u);
+  EXPECT_EQ(s.probe_set, "scores.json");
+  EXPECT_FALSE(s.has_labels());
 }
 
 TEST(LineageScores, RejectsNanAndInfinity) {

@@ -8,6 +8,10 @@ namespace {
 
 constexpr const char* kFooter = R"(
 Examples:
+  # An slkv profile (slkv-profile's HDF5 file): shape and fingerprint come from the profile,
+  # importance norm(S_logic) + alpha norm(S_surface), head labels copied into the plan:
+  slkv-compile smollm2.profile.h5 --budget 64 --out smol-64.json --explain
+
   # HeadKV's Llama-3-8B scores, 128 tokens per KV head on average, default two-stage method:
   slkv-compile headkv-Meta-Llama-3-8B-Instruct_retrieval_heads.json \
       --shape 32,32,8,128 --budget 128 --out llama3-128.json --explain
@@ -25,7 +29,9 @@ Examples:
 Budgets: --budget B_tot is the average number of tokens a head keeps, the window included;
 the caps in the plan are tokens beyond the window and sum to exactly N (B_tot - w) for
 surfacelogic, uniform and adakv (real, headkv and pyramid keep their published formulas'
-totals; --explain shows them). Scores: the mean over a head's probes is its importance.
+totals; --explain shows them). Lineage scores: the mean over a head's probes is the importance.
+Profiles: importance norm(S_logic) + alpha norm(S_surface), 0 for heads flagged only
+"ignoring"; --shape / --model are optional and must match the profile when given.
 
 Exit codes: 0 ok; 1 bad input, budget that cannot be met, or write failure (an existing
 --out file is left untouched); 2 bad command line; 3 internal error.)";
@@ -40,17 +46,20 @@ void setup_compile_options(CLI::App& app, CompileCliOptions& opt) {
   }
   app.description(
       "Compile per-head KV-cache budgets (a budget plan for libslkv_runtime) from per-head "
-      "scores: a lineage score JSON {\"<layer>-<query head>\": [score per probe, ...]}.");
+      "scores: an slkv HDF5 profile (detected by its signature or a .h5 name) or a lineage score "
+      "JSON {\"<layer>-<query head>\": [score per probe, ...]}.");
   app.footer(kFooter);
-  app.add_option("scores", opt.scores_path, "lineage score JSON")
+  app.add_option("scores", opt.scores_path, "slkv profile (.h5) or lineage score JSON")
       ->required()
       ->check(CLI::ExistingFile);
-  auto* shape = app.add_option("--shape", opt.shape,
-                               "model shape L,H,KVH,D: layers, query heads, KV heads, head dim "
-                               "(Llama-3-8B and Mistral-7B: 32,32,8,128)");
+  auto* shape =
+      app.add_option("--shape", opt.shape,
+                     "model shape L,H,KVH,D: layers, query heads, KV heads, head dim "
+                     "(Llama-3-8B and Mistral-7B: 32,32,8,128); optional for profiles, which must "
+                     "then match");
   auto* model = app.add_option("--model", opt.model_path,
                                "model checkpoint (.gguf or HF directory) to take the shape and "
-                               "fingerprint from");
+                               "fingerprint from; optional for profiles, which must then match");
   shape->excludes(model);
   model->excludes(shape);
   app.add_option("--out,-o", opt.out_path, "plan file to write (atomically)");

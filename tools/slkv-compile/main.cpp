@@ -3,11 +3,15 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "cli_options.hpp"
 #include "compile/compiler.hpp"
 #include "compile/lineage_scores.hpp"
 #include "compile/plan_writer.hpp"
+#include "compile/profile_input.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -17,17 +21,37 @@ int run(const slkv::tools::CompileCliOptions& opt) {
   if (opt.out_path.empty() && !opt.explain) {
     throw Error("nothing to do: give --out PLAN.json and/or --explain");
   }
-  if (opt.shape.empty() && opt.model_path.empty()) {
+  const bool is_profile = compile::looks_like_profile(opt.scores_path);
+  if (!is_profile && opt.shape.empty() && opt.model_path.empty()) {
     throw Error("give the model with --model MODEL or its shape with --shape L,H,KVH,D");
   }
-  const compile::ModelShape shape = opt.model_path.empty()
-                                        ? compile::parse_shape(opt.shape)
-                                        : compile::shape_of_checkpoint(opt.model_path);
-  compile::validate_options(opt.compile, shape);
-  const compile::HeadScores scores =
-      compile::read_lineage_scores(opt.scores_path, shape.n_layers, shape.n_heads);
+  std::optional<compile::ModelShape> given;  // from --shape or --model
+  std::string given_what;
+  if (!opt.model_path.empty()) {
+    given = compile::shape_of_checkpoint(opt.model_path);
+    given_what = "--model " + opt.model_path;
+  } else if (!opt.shape.empty()) {
+    given = compile::parse_shape(opt.shape);
+    given_what = "--shape " + opt.shape;
+  }
+  compile::ModelShape shape;
+  compile::ScoreInput scores;
+  if (is_profile) {
+    compile::ProfileInput in = compile::read_profile_input(opt.scores_path);
+    if (given) compile::check_shape_matches(*given, given_what, in.shape, opt.scores_path);
+    shape = std::move(in.shape);
+    // --model may name a checkpoint of a profile made without a fingerprint: keep its identity.
+    if (given && shape.fingerprint.empty()) shape.fingerprint = given->fingerprint;
+    if (given && shape.arch.empty()) shape.arch = given->arch;
+    scores = std::move(in.scores);
+    compile::validate_options(opt.compile, shape);
+  } else {
+    shape = *given;
+    compile::validate_options(opt.compile, shape);
+    scores = compile::read_lineage_scores(opt.scores_path, shape.n_layers, shape.n_heads);
+  }
   const runtime::Plan plan = compile::compile_plan(scores, shape, opt.compile);
-  if (opt.explain) std::cout << compile::explain_plan(plan, scores);
+  if (opt.explain) std::cout << compile::explain_plan(plan);
   if (!opt.out_path.empty()) compile::write_plan(plan, opt.out_path);
   return slkv::tools::kExitOk;
 }
