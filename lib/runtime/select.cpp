@@ -33,7 +33,13 @@ void scores_from_probs(const SelectConfig& cfg, const ScoreInput& in, int64_t qh
   const float* base = in.probs + qh * n_rows * t;  // [n_rows, T]
   auto at = [&](int64_t r) { return base + r * t; };
   int64_t r = 0;  // rows summed so far
-  if (n_rows >= 4) {
+  if (n_rows >= 8) {
+    const float *p0 = at(0), *p1 = at(1), *p2 = at(2), *p3 = at(3);
+    const float *p4 = at(4), *p5 = at(5), *p6 = at(6), *p7 = at(7);
+    for (int64_t j = j0; j < j1; ++j)
+      row[j] = ((((((p0[j] + p1[j]) + p2[j]) + p3[j]) + p4[j]) + p5[j]) + p6[j]) + p7[j];
+    r = 8;
+  } else if (n_rows >= 4) {
     const float *p0 = at(0), *p1 = at(1), *p2 = at(2), *p3 = at(3);
     for (int64_t j = j0; j < j1; ++j) row[j] = ((p0[j] + p1[j]) + p2[j]) + p3[j];
     r = 4;
