@@ -1,8 +1,14 @@
 #include "runtime/top_k.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define SLKV_TOP_K_AVX2 1
+#endif
 
 #include "runtime/select.hpp"
 
@@ -68,6 +74,66 @@ int64_t write_kept(const uint32_t* keys, int64_t n, Pos pos, int64_t k, Threshol
   return written;
 }
 
+// Positions j of keys [n] with keys[j] >= floor_key, ascending, into cand; returns how many.
+// Branch-free: position j is stored at the cursor, which advances only when it is selected.
+int64_t select_at_least_scalar(const uint32_t* keys, int64_t n, uint32_t floor_key, int32_t* cand) {
+  int64_t n_sel = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    cand[n_sel] = static_cast<int32_t>(j);
+    n_sel += keys[j] >= floor_key;
+  }
+  return n_sel;
+}
+
+#ifdef SLKV_TOP_K_AVX2
+// Left-packing shuffles: entry m lists the set bits of m (lane numbers), padded with zeros.
+struct PackTable {
+  uint8_t lanes[256][8];
+  constexpr PackTable() : lanes{} {
+    for (int m = 0; m < 256; ++m) {
+      int c = 0;
+      for (int b = 0; b < 8; ++b)
+        if (m >> b & 1) lanes[m][c++] = static_cast<uint8_t>(b);
+    }
+  }
+};
+constexpr PackTable kPack;
+
+// Same as select_at_least_scalar, eight keys per step: compare, then store the selected
+// positions packed to the left at the cursor, unconditionally (a branch on an empty mask
+// mispredicts); the store reaches 8 past the cursor, which never passes j, so cand [n] has room.
+__attribute__((target("avx2"))) int64_t select_at_least_avx2(const uint32_t* keys, int64_t n,
+                                                             uint32_t floor_key, int32_t* cand) {
+  const __m256i floor_v = _mm256_set1_epi32(static_cast<int>(floor_key));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  int64_t n_sel = 0, j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + j));
+    const __m256i ge = _mm256_cmpeq_epi32(_mm256_max_epu32(k, floor_v), k);  // unsigned >=
+    const auto mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge)));
+    const __m256i perm =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kPack.lanes[mask])));
+    const __m256i pos = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(j)), lane);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(cand + n_sel),
+                        _mm256_permutevar8x32_epi32(pos, perm));
+    n_sel += std::popcount(mask);
+  }
+  for (; j < n; ++j) {
+    cand[n_sel] = static_cast<int32_t>(j);
+    n_sel += keys[j] >= floor_key;
+  }
+  return n_sel;
+}
+#endif
+
+int64_t select_at_least(const uint32_t* keys, int64_t n, uint32_t floor_key, int32_t* cand) {
+#ifdef SLKV_TOP_K_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return select_at_least_avx2(keys, n, floor_key, cand);
+#endif
+  return select_at_least_scalar(keys, n, floor_key, cand);
+}
+
 int64_t top_k_full(const uint32_t* keys, int64_t n, int64_t k, uint32_t lo, uint32_t hi,
                    int32_t* cand, uint32_t* hist, int32_t* kept) {
   auto identity = [](int64_t i) { return static_cast<int32_t>(i); };
@@ -92,11 +158,7 @@ int64_t top_k_keys(const uint32_t* keys, int64_t n, int64_t k, uint32_t lo, uint
   std::nth_element(sample, sample + rank, sample + m, std::greater<>());
   const uint32_t floor_key = sample[rank];
   // Positions with key >= floor_key, ascending, into cand [n_sel].
-  int64_t n_sel = 0;
-  for (int64_t j = 0; j < n; ++j) {
-    cand[n_sel] = static_cast<int32_t>(j);
-    n_sel += keys[j] >= floor_key;
-  }
+  const int64_t n_sel = select_at_least(keys, n, floor_key, cand);
   // Too few (the sample missed) or too many for the bucket scratch behind them: full pass.
   if (n_sel < k || 2 * n_sel > n) return top_k_full(keys, n, k, lo, hi, cand, hist, kept);
   auto selected = [cand](int64_t i) { return cand[i]; };
