@@ -1,11 +1,13 @@
 // Benchmark of the CPU runtime: selection for one layer and compaction bandwidth vs memcpy.
 //
-// Shape (Llama-3-8B class): 32 KV heads, GQA group 4 -> 128 query heads, head_dim 128,
-// T = 32768 prompt tokens, w = 8 window / query rows, max pooling kernel 7, cap 2048 - 8 per
-// KV head. Selection runs over disjoint KV-head ranges on `--threads` std::threads (each with
-// its own workspace, as the C API allows). Reported: median of `--repeat` runs.
-//   (a) from probabilities [128, 8, T] (w query rows each: 134 MB of input per layer)
-//   (b) from row-averaged token scores [128, 1, T] (what a fused attention kernel can emit)
+// One layer of 32 KV heads, head_dim 128, T = 32768 prompt tokens, w = 8 window / query rows,
+// max pooling kernel 7, cap 2048 - 8 per KV head, KV granularity. Two query-head counts:
+//   (a) 32 query heads (MHA-like, one query head per KV head: the headline case)
+//   (b) 128 query heads (GQA group 4, Llama-3-8B class)
+// each from the w probability rows [n_q, 8, T] and from row-averaged token scores [n_q, 1, T]
+// (what a fused attention kernel can emit). Selection runs over disjoint KV-head ranges on
+// `--threads` std::threads (each with its own workspace, as the C API allows). Reported:
+// median of `--repeat` runs, wall and process CPU time, and a hash of the kept lists.
 // Compaction: gather kept K rows (fp16 as 2-byte elements) from NHD and HND into the varlen
 // layout, GB/s, compared with one memcpy of the same number of bytes in the same run.
 //
@@ -13,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -91,34 +94,37 @@ int main(int argc, char** argv) {
     if (a == "--repeat") repeat = std::atoi(argv[i + 1]);
     if (a == "--tokens") t = std::atoll(argv[i + 1]);
   }
-  const int64_t n_kv = 32, n_q = 128, w = 8, d = 128, cap = 2048 - w;
+  const int64_t n_kv = 32, w = 8, d = 128, cap = 2048 - w;
   std::printf(
-      "shape: %lld query heads, %lld KV heads, head_dim %lld, T %lld, w %lld, cap %lld; "
+      "layer: %lld KV heads, head_dim %lld, T %lld, w %lld, max pool 7, cap %lld; "
       "%d thread(s), median of %d\n",
-      (long long)n_q, (long long)n_kv, (long long)d, (long long)t, (long long)w, (long long)cap,
-      n_threads, repeat);
+      (long long)n_kv, (long long)d, (long long)t, (long long)w, (long long)cap, n_threads, repeat);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> uni(0.0f, 1.0f);
-  std::vector<float> probs(static_cast<size_t>(n_q * w * t));
-  for (auto& p : probs) p = uni(rng) / static_cast<float>(t);
   std::vector<int64_t> caps(n_kv, cap);
   std::vector<int32_t> kept(static_cast<size_t>(n_kv * t)), n_kept(n_kv);
-
-  SelectConfig cfg{n_q, n_kv, t, w, w, PoolKind::kMax, 7, true};
-  ScoreInput in;
-  in.probs = probs.data();
-  double ms_probs = select_ms(cfg, in, caps, n_threads, repeat, kept, n_kept);
-  std::printf("select from probs [%lld, %lld, T]:     wall %8.3f ms  cpu %8.3f ms  (%.1f GB/s)\n",
-              (long long)n_q, (long long)w, ms_probs, g_last_cpu_ms,
-              probs.size() * 4.0 / (ms_probs * 1e6));
-  cfg.n_rows = 1;  // the first T floats of every query head's rows act as averaged scores
-  std::vector<float> scores(static_cast<size_t>(n_q * t));
-  for (int64_t h = 0; h < n_q; ++h)
-    std::memcpy(scores.data() + h * t, probs.data() + h * w * t, sizeof(float) * t);
-  in.probs = scores.data();
-  double ms_scores = select_ms(cfg, in, caps, n_threads, repeat, kept, n_kept);
-  std::printf("select from token scores [%lld, 1, T]: wall %8.3f ms  cpu %8.3f ms\n",
-              (long long)n_q, ms_scores, g_last_cpu_ms);
+  // Rows: (a) MHA-like, 32 query heads = 32 KV heads; (b) GQA 4, 128 query heads. Each from the
+  // w probability rows [n_q, w, T] and from row-averaged token scores [n_q, 1, T].
+  for (int64_t n_q : {int64_t{32}, int64_t{128}}) {
+    for (int64_t n_rows : {w, int64_t{1}}) {
+      std::vector<float> probs(static_cast<size_t>(n_q * n_rows * t));
+      for (auto& p : probs) p = uni(rng) / static_cast<float>(t);
+      SelectConfig cfg{n_q, n_kv, t, n_rows, w, PoolKind::kMax, 7, true};
+      ScoreInput in;
+      in.probs = probs.data();
+      const double ms = select_ms(cfg, in, caps, n_threads, repeat, kept, n_kept);
+      // FNV-1a of every kept list: identical before and after an optimisation.
+      uint64_t hash = 1469598103934665603ull;
+      for (int64_t h = 0; h < n_kv; ++h)
+        for (int32_t i = 0; i < n_kept[h]; ++i)
+          hash = (hash ^ static_cast<uint32_t>(kept[h * t + i])) * 1099511628211ull;
+      std::printf(
+          "select %3lld q heads from [%lld, %lld, T] (%6.1f MB): wall %8.3f ms  cpu %8.3f ms  "
+          "(%.1f GB/s by wall)  kept-hash %016llx\n",
+          (long long)n_q, (long long)n_q, (long long)n_rows, probs.size() * 4.0 / 1e6, ms,
+          g_last_cpu_ms, probs.size() * 4.0 / (ms * 1e6), (unsigned long long)hash);
+    }
+  }
 
   // Compaction: 2-byte elements, kept lists from the last selection, 64 rows of slack.
   std::vector<int64_t> offsets(n_kv + 1);

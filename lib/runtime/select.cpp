@@ -5,26 +5,63 @@
 #include <cmath>
 #include <cstring>
 
+#include "runtime/top_k.hpp"
+
+// The hot loops get an AVX2 clone picked at load time (GCC ifunc); other compilers and targets
+// build the portable loop only. No FMA: clones round exactly like the portable code.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SLKV_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SLKV_VECTOR_CLONES
+#endif
+
 namespace slkv::runtime {
 namespace {
 
-// Order-preserving map of floats to unsigned keys (-0 and +0 collapse first).
-inline uint32_t ordered_key(float x) {
-  uint32_t bits = std::bit_cast<uint32_t>(x + 0.0f);
-  return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
-}
+// Candidate positions per chunk of the probabilities path: a chunk of the row average and of the
+// pooled accumulator stay in L1 while the n_rows x group input rows stream through once.
+constexpr int64_t kSelectChunk = 2048;
 
-// Row-averaged probabilities of query head qh over all T keys -> row [T].
-void scores_from_probs(const SelectConfig& cfg, const ScoreInput& in, int64_t qh, float* row) {
-  const int64_t t = cfg.n_tokens;
-  const float* base = in.probs + qh * cfg.n_rows * t;  // [n_rows, T]
-  std::memcpy(row, base, sizeof(float) * static_cast<size_t>(t));
-  for (int64_t r = 1; r < cfg.n_rows; ++r) {
-    const float* p = base + r * t;
-    for (int64_t j = 0; j < t; ++j) row[j] += p[j];
+// Row-averaged probabilities of query head qh at positions [j0, j1) -> row[j0, j1) (row and
+// the input indexed by absolute position). Rows are summed left to right, ((p0 + p1) + p2) + ...,
+// then divided: the reference's order. Up to four input rows stream per pass, so the hardware
+// prefetcher sees long concurrent streams, and the short range of row stays in L1.
+SLKV_VECTOR_CLONES
+void scores_from_probs(const SelectConfig& cfg, const ScoreInput& in, int64_t qh, int64_t j0,
+                       int64_t j1, float* row) {
+  const int64_t t = cfg.n_tokens, n_rows = cfg.n_rows;
+  const float* base = in.probs + qh * n_rows * t;  // [n_rows, T]
+  auto at = [&](int64_t r) { return base + r * t; };
+  int64_t r = 0;  // rows summed so far
+  if (n_rows >= 8) {
+    const float *p0 = at(0), *p1 = at(1), *p2 = at(2), *p3 = at(3);
+    const float *p4 = at(4), *p5 = at(5), *p6 = at(6), *p7 = at(7);
+    for (int64_t j = j0; j < j1; ++j)
+      row[j] = ((((((p0[j] + p1[j]) + p2[j]) + p3[j]) + p4[j]) + p5[j]) + p6[j]) + p7[j];
+    r = 8;
+  } else if (n_rows >= 4) {
+    const float *p0 = at(0), *p1 = at(1), *p2 = at(2), *p3 = at(3);
+    for (int64_t j = j0; j < j1; ++j) row[j] = ((p0[j] + p1[j]) + p2[j]) + p3[j];
+    r = 4;
+  } else {
+    std::memcpy(row + j0, at(0) + j0, sizeof(float) * static_cast<size_t>(j1 - j0));
+    r = 1;
   }
-  const float n = static_cast<float>(cfg.n_rows);
-  for (int64_t j = 0; j < t; ++j) row[j] /= n;
+  for (; r + 4 <= n_rows; r += 4) {
+    const float *p0 = at(r), *p1 = at(r + 1), *p2 = at(r + 2), *p3 = at(r + 3);
+    for (int64_t j = j0; j < j1; ++j) row[j] = (((row[j] + p0[j]) + p1[j]) + p2[j]) + p3[j];
+  }
+  for (; r < n_rows; ++r) {
+    const float* p = at(r);
+    for (int64_t j = j0; j < j1; ++j) row[j] += p[j];
+  }
+  const float n = static_cast<float>(n_rows);
+  if (std::has_single_bit(static_cast<uint64_t>(n_rows))) {
+    const float inv = 1.0f / n;  // exact: x / 2^e == x * 2^-e
+    for (int64_t j = j0; j < j1; ++j) row[j] *= inv;
+  } else {
+    for (int64_t j = j0; j < j1; ++j) row[j] /= n;
+  }
 }
 
 // softmax(q_r . k_j / sqrt(d)) over j <= T - n_rows + r, averaged over rows -> row [T].
@@ -61,7 +98,7 @@ void scores_from_qk(const SelectConfig& cfg, const ScoreInput& in, int64_t qh, f
 // Interior of the pooling, out[j] (+)= op(base[j], ..., base[j + 2R]) with a fixed radius so
 // the compiler unrolls the window and vectorizes over j (one pass over the row).
 template <int R, bool kAvg, bool kAdd>
-void pool_interior(const float* base, int64_t n, float* out) {
+SLKV_VECTOR_CLONES void pool_interior(const float* base, int64_t n, float* out) {
   for (int64_t j = 0; j < n; ++j) {
     float v = base[j];
     for (int o = 1; o <= 2 * R; ++o) v = kAvg ? v + base[j + o] : std::max(v, base[j + o]);
@@ -95,9 +132,11 @@ void pool_interior_any(int64_t r, const float* base, int64_t n, float* out) {
   }
 }
 
-// acc[j] (+)= pool(row[0, C))[j]; the window [-r, r] is cut at the ends (padding never wins).
-// Every output sums (avg) or maxes its inputs left to right, the order the reference uses.
-void pool_into(const SelectConfig& cfg, const float* row, int64_t n_cand, float* acc, bool add) {
+// acc[j] (+)= pool(row)[j] for j in [c0, c1) of the n_cand candidates; reads row[j - r, j + r]
+// cut to [0, n_cand) (padding never wins). Every output sums (avg) or maxes its inputs left to
+// right, the order the reference uses, so chunked and whole-row pooling agree bit for bit.
+void pool_range(const SelectConfig& cfg, const float* row, int64_t n_cand, int64_t c0, int64_t c1,
+                float* acc, bool add) {
   const int64_t r = cfg.pool == PoolKind::kNone ? 0 : cfg.pool_kernel / 2;
   const bool avg = cfg.pool == PoolKind::kAvg;
   auto edge = [&](int64_t j) {
@@ -107,12 +146,13 @@ void pool_into(const SelectConfig& cfg, const float* row, int64_t n_cand, float*
     v = avg ? v / static_cast<float>(hi - lo + 1) : v;
     acc[j] = add ? acc[j] + v : v;
   };
-  const int64_t lo_end = std::min(r, n_cand), hi_begin = std::max(lo_end, n_cand - r);
-  for (int64_t j = 0; j < lo_end; ++j) edge(j);
-  for (int64_t j = hi_begin; j < n_cand; ++j) edge(j);
-  const float* base = row + lo_end - r;  // output lo_end + j pools base[j .. j + 2r]
-  const int64_t n_mid = hi_begin - lo_end;
-  float* out = acc + lo_end;
+  // Interior outputs [i0, i1) have their whole window inside [0, n_cand).
+  const int64_t i0 = std::clamp(r, c0, c1), i1 = std::clamp(n_cand - r, i0, c1);
+  for (int64_t j = c0; j < i0; ++j) edge(j);
+  for (int64_t j = i1; j < c1; ++j) edge(j);
+  const float* base = row + i0 - r;  // output i0 + j pools base[j .. j + 2r]
+  const int64_t n_mid = i1 - i0;
+  float* out = acc + i0;
   if (avg) {
     add ? pool_interior_any<true, true>(r, base, n_mid, out)
         : pool_interior_any<true, false>(r, base, n_mid, out);
@@ -120,6 +160,35 @@ void pool_into(const SelectConfig& cfg, const float* row, int64_t n_cand, float*
     add ? pool_interior_any<false, true>(r, base, n_mid, out)
         : pool_interior_any<false, false>(r, base, n_mid, out);
   }
+}
+
+// Group mean of acc[0, n) in place (division by n_group, or the exact power-of-two product),
+// order-preserving keys of the results into keys[0, n) and their min / max. Returns false when
+// a score is NaN.
+SLKV_VECTOR_CLONES
+bool finish_scores(float* acc, int64_t n, int64_t n_group, uint32_t* keys, uint32_t* lo_out,
+                   uint32_t* hi_out) {
+  if (n_group > 1) {
+    const auto g = static_cast<float>(n_group);
+    if (std::has_single_bit(static_cast<uint64_t>(n_group))) {
+      const float inv = 1.0f / g;
+      for (int64_t j = 0; j < n; ++j) acc[j] *= inv;
+    } else {
+      for (int64_t j = 0; j < n; ++j) acc[j] /= g;
+    }
+  }
+  uint32_t lo = UINT32_MAX, hi = 0, nan = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const float x = acc[j];
+    nan |= static_cast<uint32_t>(x != x);
+    const uint32_t key = ordered_key(x);
+    keys[j] = key;
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+  return nan == 0;
 }
 
 }  // namespace
@@ -132,48 +201,13 @@ int64_t select_top_k(std::span<const float> scores, int64_t k, const TopKScratch
     for (int64_t j = 0; j < n; ++j) kept[j] = static_cast<int32_t>(j);
     return n;
   }
-  uint32_t* keys = scratch.keys;
   uint32_t lo = UINT32_MAX, hi = 0;
   for (int64_t j = 0; j < n; ++j) {
-    keys[j] = ordered_key(scores[j]);
-    lo = std::min(lo, keys[j]);
-    hi = std::max(hi, keys[j]);
+    scratch.keys[j] = ordered_key(scores[j]);
+    lo = std::min(lo, scratch.keys[j]);
+    hi = std::max(hi, scratch.keys[j]);
   }
-  // Threshold key `thr` (the k-th largest) and how many keys equal to it are taken (`n_eq`).
-  uint32_t thr = hi;
-  int64_t n_eq = k;
-  if (lo != hi) {
-    // Histogram of the kTopKBins-wide digit just below the bits all keys share.
-    const int top_bit = 31 - std::countl_zero(lo ^ hi);
-    const int shift = std::max(0, top_bit + 1 - std::countr_zero(unsigned{kTopKBins}));
-    uint32_t* hist = scratch.hist;
-    std::fill(hist, hist + kTopKBins, 0u);
-    for (int64_t j = 0; j < n; ++j) ++hist[((keys[j] - lo) >> shift) & (kTopKBins - 1)];
-    // (keys - lo) >> shift < kTopKBins because hi - lo < 2^(top_bit + 1).
-    int64_t need = k;
-    uint32_t b = kTopKBins;
-    while (b-- > 0) {
-      if (static_cast<int64_t>(hist[b]) >= need) break;
-      need -= hist[b];
-    }
-    // Resolve inside bucket b: sort its members by (key desc, index asc), take `need`.
-    int32_t* cand = scratch.candidates;
-    int64_t n_cand = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      if (((keys[j] - lo) >> shift) == b) cand[n_cand++] = static_cast<int32_t>(j);
-    }
-    std::sort(cand, cand + n_cand,
-              [&](int32_t x, int32_t y) { return keys[x] != keys[y] ? keys[x] > keys[y] : x < y; });
-    thr = keys[cand[need - 1]];
-    n_eq = 0;
-    for (int64_t i = 0; i < need; ++i) n_eq += keys[cand[i]] == thr;
-  }
-  int64_t written = 0;
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t key = keys[j];
-    if (key > thr || (key == thr && n_eq-- > 0)) kept[written++] = static_cast<int32_t>(j);
-  }
-  return written;
+  return top_k_keys(scratch.keys, n, k, lo, hi, scratch.candidates, scratch.hist, kept);
 }
 
 int64_t select_workspace_floats(const SelectConfig& cfg, const ScoreInput& in) {
@@ -205,6 +239,10 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
   float* logits = tmp + 2 * n_cand;                       // [T] (q/k input only)
   auto* hist = reinterpret_cast<uint32_t*>(logits + (in.q ? t : 0));  // [kTopKBins]
   const int64_t per_head = cfg.kv_granularity ? cfg.group() : 1;
+  const int64_t r = cfg.pool == PoolKind::kNone ? 0 : cfg.pool_kernel / 2;
+  // Chunked when a chunk and its pooling halo fit the row buffer [T]; else one whole-row chunk.
+  const int64_t chunk = kSelectChunk + 2 * r <= t ? kSelectChunk : std::max<int64_t>(n_cand, 1);
+  uint32_t* keys = reinterpret_cast<uint32_t*>(tmp);
   for (int64_t h = head_begin; h < head_end; ++h) {
     const int64_t cap = std::max<int64_t>(0, caps[static_cast<size_t>(h)]);
     const int64_t k = std::min(cap, n_cand);
@@ -216,34 +254,36 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
     int32_t* kept = out.kept + h * out.kept_stride;
     int64_t n = 0;
     const bool rank = k > 0 && k < n_cand;
+    uint32_t lo = 0, hi = 0;
     if (rank || (out.pooled && n_cand > 0)) {
       for (int64_t g = 0; g < per_head; ++g) {
         const int64_t qh = cfg.kv_granularity ? h * per_head + g : h;
-        const float* scores = row;
         if (in.probs && cfg.n_rows == 1) {
-          scores = in.probs + qh * t;  // already one averaged row: x / 1 == x, no copy
+          // Already one averaged row: x / 1 == x, pooled straight from the input.
+          pool_range(cfg, in.probs + qh * t, n_cand, 0, n_cand, acc, g > 0);
         } else if (in.probs) {
-          scores_from_probs(cfg, in, qh, row);
+          for (int64_t c0 = 0; c0 < n_cand; c0 += chunk) {
+            const int64_t c1 = std::min(c0 + chunk, n_cand);
+            // row average at j in [c0 - r, c1 + r) cut to [0, n_cand), stored at row[j - j0]
+            // (at most chunk + 2r <= T floats, or n_cand <= T for the whole-row chunk).
+            const int64_t j0 = std::max<int64_t>(0, c0 - r), j1 = std::min(n_cand, c1 + r);
+            float* chunk_row = row - j0;  // indexed by absolute position
+            scores_from_probs(cfg, in, qh, j0, j1, chunk_row);
+            pool_range(cfg, chunk_row, n_cand, c0, c1, acc, g > 0);
+          }
         } else {
           scores_from_qk(cfg, in, qh, row, logits);
+          pool_range(cfg, row, n_cand, 0, n_cand, acc, g > 0);
         }
-        pool_into(cfg, scores, n_cand, acc, g > 0);
       }
-      if (per_head > 1) {
-        const auto n_group = static_cast<float>(per_head);
-        for (int64_t j = 0; j < n_cand; ++j) acc[j] /= n_group;
-      }
-      for (int64_t j = 0; j < n_cand; ++j) {
-        if (std::isnan(acc[j])) {
-          *error = "a token score is NaN";
-          return false;
-        }
+      if (!finish_scores(acc, n_cand, per_head, keys, &lo, &hi)) {
+        *error = "a token score is NaN";
+        return false;
       }
       if (out.pooled) std::memcpy(out.pooled + h * n_cand, acc, sizeof(float) * n_cand);
     }
     if (rank) {
-      n = select_top_k({acc, static_cast<size_t>(n_cand)}, k,
-                       TopKScratch{reinterpret_cast<uint32_t*>(tmp), cand, hist}, kept);
+      n = top_k_keys(keys, n_cand, k, lo, hi, cand, hist, kept);
     } else {
       // Nothing to rank: keep no candidate (cap 0) or all of them (cap >= T - w).
       for (int64_t j = 0; j < k; ++j) kept[n++] = static_cast<int32_t>(j);

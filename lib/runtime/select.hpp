@@ -7,6 +7,11 @@
 // the top min(cap, T - w) candidates plus the window [T - w, T). Ties break toward the lower
 // index; kept positions come out ascending. No allocation: the caller passes a workspace of
 // select_workspace_floats() floats and owns every output.
+//
+// Speed (docs/benchmarks.md, "Runtime"): probabilities are row-averaged and pooled in chunks
+// that stay in L1, and top-k bounds the k-th key from a sample before an exact radix pass
+// (runtime/top_k.hpp); both keep the reference's order of float operations, so results are
+// bit-identical to the plain formulation (tests/runtime/select_fast_path_test.cpp).
 
 #include <cstdint>
 #include <span>
