@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,7 +25,7 @@ struct Result {
 };
 
 fs::path work_dir() {
-  auto dir = fs::temp_directory_path() / "slkv_compile_cli_test";
+  auto dir = fs::temp_directory_path() / ("slkv_compile_cli_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }

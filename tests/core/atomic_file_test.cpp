@@ -1,6 +1,7 @@
 #include "core/atomic_file.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -9,7 +10,8 @@
 namespace {
 
 std::filesystem::path temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / "slkv_core_test";
+  auto dir =
+      std::filesystem::temp_directory_path() / ("slkv_core_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -1,6 +1,7 @@
 #include "core/mapped_file.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -10,7 +11,9 @@
 namespace {
 
 TEST(MappedFile, MapsContents) {
-  auto path = (std::filesystem::temp_directory_path() / "slkv_mapped.bin").string();
+  auto path = (std::filesystem::temp_directory_path() /
+               ("slkv_mapped_" + std::to_string(::getpid()) + ".bin"))
+                  .string();
   slkv::write_file_atomic(path, std::string("\x01\x02\x03", 3));
   slkv::MappedFile f(path);
   ASSERT_EQ(f.size(), 3u);

@@ -2,6 +2,7 @@
 // compaction through the shared library, compared with the C++ implementation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -68,7 +69,8 @@ TEST(RuntimeCApi, LoadsAndDescribesAPlan) {
 }
 
 TEST(RuntimeCApi, LoadsFromFileAndReportsMissingFile) {
-  auto path = std::filesystem::temp_directory_path() / "slkv_c_api_test_plan.json";
+  auto path = std::filesystem::temp_directory_path() /
+              ("slkv_c_api_test_plan_" + std::to_string(::getpid()) + ".json");
   std::ofstream(path) << plan_to_json(slkv::test::sample_plan());
   slkv_model_desc m = sample_model();
   slkv_plan* plan = nullptr;
