@@ -79,7 +79,7 @@ TEST(RuntimeCApi, LoadsFromFileAndReportsMissingFile) {
   std::filesystem::remove(path);
   EXPECT_EQ(slkv_plan_load_file(path.c_str(), &m, &plan), SLKV_ERROR_IO);
   EXPECT_EQ(plan, nullptr);
-  EXPECT_THAT(slkv_last_error(), HasSubstr("slkv_c_api_test_plan.json: cannot open"));
+  EXPECT_THAT(slkv_last_error(), HasSubstr(path.string() + ": cannot open"));
 }
 
 TEST(RuntimeCApi, RefusesAPlanForAnotherModel) {
