@@ -40,12 +40,31 @@ void Session::reset() {
 
 void Session::forward(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink) {
   const int64_t n = static_cast<int64_t>(tokens.size());
+  std::vector<int64_t> indices;  // [n_logit_rows]
+  if (rows == LogitsRows::kLast && n > 0) indices.push_back(n - 1);
+  if (rows == LogitsRows::kAll) {
+    for (int64_t t = 0; t < n; ++t) indices.push_back(t);
+  }
+  forward(tokens, indices, sink);
+}
+
+void Session::forward(std::span<const int32_t> tokens, std::span<const int64_t> logit_indices,
+                      const LogitsSink& sink) {
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  for (size_t i = 0; i < logit_indices.size(); ++i) {
+    SLKV_CHECK(logit_indices[i] >= 0 && logit_indices[i] < n &&
+                   (i == 0 || logit_indices[i] > logit_indices[i - 1]),
+               "logit indices must be ascending and inside the batch");
+  }
   cache_.reserve_more(n);
+  size_t next = 0;
   for (int64_t b0 = 0; b0 < n; b0 += max_batch_) {
     const int64_t nb = std::min(max_batch_, n - b0);
-    LogitsRows batch_rows = rows;
-    if (rows == LogitsRows::kLast && b0 + nb < n) batch_rows = LogitsRows::kNone;
-    run_batch(tokens.subspan(static_cast<size_t>(b0), static_cast<size_t>(nb)), batch_rows,
+    std::vector<int64_t> local;  // indices within this batch
+    while (next < logit_indices.size() && logit_indices[next] < b0 + nb) {
+      local.push_back(logit_indices[next++] - b0);
+    }
+    run_batch(tokens.subspan(static_cast<size_t>(b0), static_cast<size_t>(nb)), local,
               [&](int64_t i, std::span<const float> logits) { sink(b0 + i, logits); });
   }
 }
@@ -66,7 +85,8 @@ std::vector<float> Session::forward_all(std::span<const int32_t> tokens) {
   return out;
 }
 
-void Session::run_batch(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink) {
+void Session::run_batch(std::span<const int32_t> tokens, std::span<const int64_t> logit_rows,
+                        const LogitsSink& sink) {
   const ModelConfig& c = model_.config();
   const ModelWeights& w = model_.weights();
   const int64_t n = static_cast<int64_t>(tokens.size());
@@ -92,14 +112,7 @@ void Session::run_batch(std::span<const int32_t> tokens, LogitsRows rows, const 
   }
   n_past_ += n;
 
-  if (rows == LogitsRows::kNone) return;
-  std::vector<int64_t> wanted;  // batch indices whose logits are produced
-  if (rows == LogitsRows::kLast) {
-    wanted.push_back(n - 1);
-  } else {
-    for (int64_t t = 0; t < n; ++t) wanted.push_back(t);
-  }
-  emit_logits(wanted, sink);
+  if (!logit_rows.empty()) emit_logits(logit_rows, sink);
 }
 
 void Session::attention_block(int64_t il, std::span<const int64_t> positions, int64_t n) {

@@ -43,6 +43,9 @@ class Session {
 
   // Runs `tokens` at positions n_past(), n_past()+1, ... and appends them to the cache.
   void forward(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink);
+  // Same, producing logits only for the batch indices `logit_indices` (ascending, < n).
+  void forward(std::span<const int32_t> tokens, std::span<const int64_t> logit_indices,
+               const LogitsSink& sink);
   // Convenience forms: the last token's logits [vocab]; every token's logits [n, vocab].
   std::vector<float> forward_last(std::span<const int32_t> tokens);
   std::vector<float> forward_all(std::span<const int32_t> tokens);
@@ -59,7 +62,9 @@ class Session {
   const Model& model() const { return model_; }
 
  private:
-  void run_batch(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink);
+  // logit_rows: batch indices whose logits go to `sink`.
+  void run_batch(std::span<const int32_t> tokens, std::span<const int64_t> logit_rows,
+                 const LogitsSink& sink);
   void attention_block(int64_t layer, std::span<const int64_t> positions, int64_t n);
   void mlp_block(int64_t layer, int64_t n);
   void emit_logits(std::span<const int64_t> rows, const LogitsSink& sink);
