@@ -71,8 +71,8 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
       w = buf.data();
     }
     if (n_rows == 1) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in),
-                  1.0f, w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
+                  w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
                   static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,
