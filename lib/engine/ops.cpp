@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <string>
 
 #include "core/error.hpp"
@@ -35,7 +36,10 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
 }
 
 void use_single_threaded_blas() {
-  if (openblas_set_num_threads) openblas_set_num_threads(1);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+  });
 }
 
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
