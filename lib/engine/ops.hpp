@@ -1,0 +1,46 @@
+#pragma once
+// Dense building blocks of the forward pass, all in f32: RMSNorm, linear layers over stored
+// (possibly quantized) weights, activations. Weights are dequantized chunk by chunk into a
+// caller-owned scratch buffer right before each sgemm, so nothing model-sized is resident.
+
+#include <cstdint>
+#include <vector>
+
+#include "model/tensor_info.hpp"
+
+namespace slkv {
+
+// Reusable dequantization scratch, one buffer per OpenMP thread, each at most `max_floats`
+// (weights are processed in row chunks that fit).
+struct LinearScratch {
+  std::vector<std::vector<float>> per_thread;
+  int64_t max_floats = int64_t{1} << 20;  // 4 MiB per thread
+};
+
+// Makes OpenBLAS single-threaded: the engine parallelizes with OpenMP itself (each thread runs
+// sgemm on its own slice of output rows), and OpenBLAS's own pthreads would compete with the
+// OpenMP team. Called by Model's constructor; idempotent.
+void use_single_threaded_blas();
+
+// y[t, :] = x[t, :] / rms(x[t, :]) * weight, for t < n_rows. x and y may alias.
+// x, y: [n_rows, dim]; weight: [dim].
+void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, double eps,
+              float* y);
+
+// y = x · Wᵀ (+ bias): x [n_rows, in], W = `weight` stored [out, in], y [n_rows, out].
+// `bias` is [out] or nullptr.
+void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
+            LinearScratch& scratch);
+
+// Same, for only the output columns [out_begin, out_end) of W; y is [n_rows, out_end-out_begin].
+void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                  int64_t n_rows, float* y, const float* bias, LinearScratch& scratch);
+
+// gate[i] = act(gate[i]) * up[i] for i < n; act is SiLU or tanh-approximated GELU.
+void silu_mul(float* gate, const float* up, int64_t n);
+void gelu_tanh_mul(float* gate, const float* up, int64_t n);
+
+// Reads a small tensor (norm weight, bias, rope factors) as f32, checking its element count.
+std::vector<float> read_vector(const TensorInfo& tensor, int64_t expected_elements);
+
+}  // namespace slkv
