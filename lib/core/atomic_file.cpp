@@ -27,8 +27,8 @@ void fsync_and_rename(const std::string& tmp, const std::string& path) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     std::remove(tmp.c_str());
-    throw_file_error(path, std::string("cannot rename temporary into place: ") +
-                               std::strerror(err));
+    throw_file_error(path,
+                     std::string("cannot rename temporary into place: ") + std::strerror(err));
   }
 }
 

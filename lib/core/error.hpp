@@ -22,10 +22,10 @@ class Error : public std::runtime_error {
 
 // Always-on invariant check (also in release builds) for offline code; throws slkv::Error with
 // file:line. Not for the runtime library, which must never throw across the C ABI.
-#define SLKV_CHECK(cond, msg)                                                            \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      throw ::slkv::Error(std::string(__FILE__) + ":" + std::to_string(__LINE__) +       \
-                          ": check failed: " #cond ": " + std::string(msg));             \
-    }                                                                                    \
+#define SLKV_CHECK(cond, msg)                                                      \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
+      throw ::slkv::Error(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
+                          ": check failed: " #cond ": " + std::string(msg));       \
+    }                                                                              \
   } while (0)

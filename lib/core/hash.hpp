@@ -18,9 +18,9 @@ class Hasher {
   Hasher& operator=(const Hasher&) = delete;
 
   void feed(const void* data, size_t n_bytes);
-  void feed(std::string_view s);                 // length-prefixed, so "ab"+"c" != "a"+"bc"
+  void feed(std::string_view s);  // length-prefixed, so "ab"+"c" != "a"+"bc"
   void feed_u64(uint64_t v);
-  std::string hex() const;                       // 32 hex digits
+  std::string hex() const;  // 32 hex digits
 
  private:
   void* state_;

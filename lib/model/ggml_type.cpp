@@ -3,6 +3,7 @@
 namespace slkv {
 
 std::optional<GgmlTypeTraits> ggml_type_traits(uint32_t type_id) {
+  // clang-format off
   switch (static_cast<GgmlType>(type_id)) {
     case GgmlType::F32: return GgmlTypeTraits{"F32", 1, 4};
     case GgmlType::F16: return GgmlTypeTraits{"F16", 1, 2};
@@ -37,6 +38,7 @@ std::optional<GgmlTypeTraits> ggml_type_traits(uint32_t type_id) {
     case GgmlType::TQ2_0: return GgmlTypeTraits{"TQ2_0", 256, 66};
     case GgmlType::MXFP4: return GgmlTypeTraits{"MXFP4", 32, 17};
   }
+  // clang-format on
   return std::nullopt;
 }
 

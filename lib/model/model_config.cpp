@@ -20,11 +20,12 @@ void validate_model_config(const ModelConfig& c, const std::string& source) {
   require(in_range(c.n_heads, 1024), source, "n_heads=" + std::to_string(c.n_heads));
   require(in_range(c.n_kv_heads, 1024), source, "n_kv_heads=" + std::to_string(c.n_kv_heads));
   require(c.n_heads % c.n_kv_heads == 0, source,
-          "n_heads=" + std::to_string(c.n_heads) + " is not a multiple of n_kv_heads=" +
-              std::to_string(c.n_kv_heads));
+          "n_heads=" + std::to_string(c.n_heads) +
+              " is not a multiple of n_kv_heads=" + std::to_string(c.n_kv_heads));
   require(in_range(c.head_dim, 4096), source, "head_dim=" + std::to_string(c.head_dim));
   require(in_range(c.hidden, kMaxDim), source, "hidden=" + std::to_string(c.hidden));
-  require(in_range(c.ffn_hidden, kMaxDim * 4), source, "ffn_hidden=" + std::to_string(c.ffn_hidden));
+  require(in_range(c.ffn_hidden, kMaxDim * 4), source,
+          "ffn_hidden=" + std::to_string(c.ffn_hidden));
   require(in_range(c.vocab_size, int64_t{1} << 24), source,
           "vocab_size=" + std::to_string(c.vocab_size));
   require(c.n_rot > 0 && c.n_rot <= c.head_dim && c.n_rot % 2 == 0, source,

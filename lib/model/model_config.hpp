@@ -28,7 +28,7 @@ struct ModelConfig {
   std::string name;           // general.name or the directory name; cosmetic
 
   int64_t n_layers = 0;
-  int64_t n_heads = 0;        // query heads
+  int64_t n_heads = 0;  // query heads
   int64_t n_kv_heads = 0;
   int64_t head_dim = 0;
   int64_t hidden = 0;
@@ -43,14 +43,14 @@ struct ModelConfig {
   bool qk_norm = false;             // gemma3
   bool post_norms = false;          // gemma3 post-attention and post-FFN norms
   bool tied_embeddings = false;
-  double embedding_scale = 1.0;     // gemma3: sqrt(hidden)
-  double attn_scale = 0.0;          // softmax scale; 1/sqrt(head_dim) unless the arch says
+  double embedding_scale = 1.0;  // gemma3: sqrt(hidden)
+  double attn_scale = 0.0;       // softmax scale; 1/sqrt(head_dim) unless the arch says
 
   RopeStyle rope_style = RopeStyle::kHalf;
-  int64_t n_rot = 0;                // rotary dims (<= head_dim)
-  double rope_base = 10000.0;       // global / full-attention layers
-  double rope_base_local = 10000.0; // sliding-window layers (gemma3)
-  RopeScaling rope_scaling;         // applies to full-attention layers only
+  int64_t n_rot = 0;                 // rotary dims (<= head_dim)
+  double rope_base = 10000.0;        // global / full-attention layers
+  double rope_base_local = 10000.0;  // sliding-window layers (gemma3)
+  RopeScaling rope_scaling;          // applies to full-attention layers only
 
   int64_t sliding_window = 0;       // 0 = none
   std::vector<bool> layer_sliding;  // [n_layers]; true = sliding-window layer
@@ -58,7 +58,7 @@ struct ModelConfig {
   // Special tokens (-1 when absent).
   int64_t bos_id = -1;
   int64_t eos_id = -1;
-  std::vector<int64_t> stop_ids;    // eos plus end-of-turn tokens
+  std::vector<int64_t> stop_ids;  // eos plus end-of-turn tokens
   int64_t pad_id = -1;
   bool add_bos = false;
 

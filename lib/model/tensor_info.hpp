@@ -11,7 +11,7 @@
 namespace slkv {
 
 struct TensorInfo {
-  std::string name;            // GGUF naming (blk.N.attn_q.weight); HF names are mapped to it
+  std::string name;  // GGUF naming (blk.N.attn_q.weight); HF names are mapped to it
   GgmlType type = GgmlType::F32;
   std::vector<int64_t> shape;  // PyTorch order, outermost first (GGUF ne[] reversed)
   uint64_t file_offset = 0;    // absolute byte offset in `file_path`

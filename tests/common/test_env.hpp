@@ -30,6 +30,6 @@ inline std::filesystem::path model_path(const std::string& name) {
 
 }  // namespace slkv::test
 
-#define SLKV_REQUIRE_MODEL(var, name)                                             \
-  const std::filesystem::path var = ::slkv::test::model_path(name);               \
+#define SLKV_REQUIRE_MODEL(var, name)                               \
+  const std::filesystem::path var = ::slkv::test::model_path(name); \
   if (var.empty()) GTEST_SKIP() << "model " << name << " not fetched (scripts/get-model.sh)"
