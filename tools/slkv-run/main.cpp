@@ -149,9 +149,9 @@ int run(const slkv::run::RunOptions& o) {
     j["prompt_ids"] = prompt;
     j["output_ids"] = result.output_ids;
     j["text"] = tokenizer.decode(text_ids);
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
-    std::cout << "\n";
+    std::cout << std::endl;  // before the stderr figures when both go to one pipe
   }
   std::fprintf(stderr,
                "prompt: %lld tokens in %.3f s (%.1f tokens/s); decode: %lld tokens in "
