@@ -6,6 +6,17 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
   app.description(
       "Greedy generation with the slkv CPU engine. Prints the continuation, then prompt and "
       "decode speed on stderr.");
+  app.footer(
+      "Examples:\n"
+      "  slkv-run model.gguf --chat --prompt \"What is the capital of France?\" --max-new 32\n"
+      "  slkv-run model.gguf --prompt-file long.txt --max-new 0 --logits-out logits.f32\n"
+      "  slkv-run model.gguf --prompt-file long.txt --max-new 0 --attn-out attn.f32 "
+      "--attn-rows 8\n"
+      "  slkv-run model.gguf --prompt \"1, 2, 3,\" --json\n"
+      "\n"
+      "Threads: OMP_NUM_THREADS (set OMP_WAIT_POLICY=passive on a busy machine).\n"
+      "Exit codes: 0 ok, 1 bad input (unreadable or invalid model, bad prompt file), 2 usage,\n"
+      "3 internal error.");
   app.add_option("model", o.model, "Model: a .gguf file or a Hugging Face directory")->required();
   auto* prompt = app.add_option("--prompt", o.prompt, "Prompt text");
   auto* file = app.add_option("--prompt-file", o.prompt_file, "Read the prompt from a file");
