@@ -1,0 +1,177 @@
+#include "engine/attention.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace slkv {
+namespace {
+
+constexpr int64_t kBlockQ = 32;
+constexpr int64_t kBlockK = 64;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+bool visible(int64_t query_pos, int64_t key_pos, int64_t window) {
+  return key_pos <= query_pos && (window == 0 || query_pos - key_pos < window);
+}
+
+// Sequential dot product in index order (the tile kernel below sums in the same order, so
+// attention_rows reproduces the forward pass's scores bit for bit).
+float dot(const float* a, const float* b, int64_t n) {
+  float s = 0.0f;
+  for (int64_t d = 0; d < n; ++d) s += a[d] * b[d];
+  return s;
+}
+
+struct Tile {
+  std::vector<float> k_t;   // [head_dim, kBlockK] transposed key block
+  std::vector<float> s;     // [kBlockQ, kBlockK] scores
+  std::vector<float> acc;   // [group, kBlockQ, head_dim]
+  std::vector<float> m, l;  // [group, kBlockQ]
+};
+
+}  // namespace
+
+void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t layer,
+                       std::span<const int64_t> positions, const float* q, float* out,
+                       float* row_max, float* row_sum) {
+  const int64_t n_tokens = static_cast<int64_t>(positions.size());
+  const int64_t hd = p.head_dim;
+  const int64_t group = p.n_heads / p.n_kv_heads;
+  SLKV_CHECK(group * p.n_kv_heads == p.n_heads && cache.head_dim() == hd &&
+                 cache.n_kv_heads() == p.n_kv_heads,
+             "attention shapes");
+  const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
+  const int64_t n_tasks = p.n_kv_heads * n_qblocks;
+
+#pragma omp parallel
+  {
+    Tile tile;
+    tile.k_t.resize(static_cast<size_t>(hd * kBlockK));
+    tile.s.resize(static_cast<size_t>(kBlockQ * kBlockK));
+    tile.acc.resize(static_cast<size_t>(group * kBlockQ * hd));
+    tile.m.resize(static_cast<size_t>(group * kBlockQ));
+    tile.l.resize(static_cast<size_t>(group * kBlockQ));
+#pragma omp for schedule(dynamic)
+    for (int64_t task = 0; task < n_tasks; ++task) {
+      const int64_t g = task / n_qblocks;
+      const int64_t t0 = (task % n_qblocks) * kBlockQ;
+      const int64_t nq = std::min(kBlockQ, n_tokens - t0);
+      const KvStream& st = cache.stream(layer, g);
+      int64_t q_min = positions[static_cast<size_t>(t0)], q_max = q_min;
+      for (int64_t i = 0; i < nq; ++i) {
+        q_min = std::min(q_min, positions[static_cast<size_t>(t0 + i)]);
+        q_max = std::max(q_max, positions[static_cast<size_t>(t0 + i)]);
+      }
+      std::fill(tile.acc.begin(), tile.acc.end(), 0.0f);
+      std::fill(tile.m.begin(), tile.m.end(), kNegInf);
+      std::fill(tile.l.begin(), tile.l.end(), 0.0f);
+
+      for (int64_t j0 = 0; j0 < st.length; j0 += kBlockK) {
+        const int64_t nk = std::min(kBlockK, st.length - j0);
+        const int64_t* kpos = &st.positions[static_cast<size_t>(j0)];
+        if (kpos[0] > q_max) break;  // positions ascend: every later key is in the future
+        if (p.window > 0 && q_min - kpos[nk - 1] >= p.window) continue;
+        const float* kb = &st.keys[static_cast<size_t>(j0 * hd)];    // [nk, hd]
+        const float* vb = &st.values[static_cast<size_t>(j0 * hd)];  // [nk, hd]
+        for (int64_t j = 0; j < nk; ++j) {
+          for (int64_t d = 0; d < hd; ++d)
+            tile.k_t[static_cast<size_t>(d * kBlockK + j)] = kb[j * hd + d];
+        }
+        for (int64_t gh = 0; gh < group; ++gh) {
+          const int64_t h = g * group + gh;
+          // Scores: s[i, j] = sum_d q[i, d] * k[j, d], summed over d in order.
+          for (int64_t i = 0; i < nq; ++i) {
+            const float* qi = q + ((t0 + i) * p.n_heads + h) * hd;
+            float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
+            std::fill(si, si + nk, 0.0f);
+            for (int64_t d = 0; d < hd; ++d) {
+              const float qd = qi[d];
+              const float* kd = &tile.k_t[static_cast<size_t>(d * kBlockK)];
+              for (int64_t j = 0; j < nk; ++j) si[j] += qd * kd[j];
+            }
+          }
+          for (int64_t i = 0; i < nq; ++i) {
+            const int64_t qpos = positions[static_cast<size_t>(t0 + i)];
+            float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
+            float block_max = kNegInf;
+            for (int64_t j = 0; j < nk; ++j) {
+              if (visible(qpos, kpos[j], p.window)) {
+                si[j] *= p.scale;
+                block_max = std::max(block_max, si[j]);
+              } else {
+                si[j] = kNegInf;
+              }
+            }
+            if (block_max == kNegInf) continue;
+            float& m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
+            float& l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
+            float* acc = &tile.acc[static_cast<size_t>((gh * kBlockQ + i) * hd)];
+            const float m_new = std::max(m, block_max);
+            const float correction = std::exp(m - m_new);  // 0 on the first visible block
+            l *= correction;
+            for (int64_t d = 0; d < hd; ++d) acc[d] *= correction;
+            for (int64_t j = 0; j < nk; ++j) {
+              if (si[j] == kNegInf) continue;
+              const float e = std::exp(si[j] - m_new);
+              l += e;
+              const float* vj = vb + j * hd;
+              for (int64_t d = 0; d < hd; ++d) acc[d] += e * vj[d];
+            }
+            m = m_new;
+          }
+        }
+      }
+      for (int64_t gh = 0; gh < group; ++gh) {
+        const int64_t h = g * group + gh;
+        for (int64_t i = 0; i < nq; ++i) {
+          const float m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
+          const float l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
+          const float* acc = &tile.acc[static_cast<size_t>((gh * kBlockQ + i) * hd)];
+          float* o = out + ((t0 + i) * p.n_heads + h) * hd;
+          // A query that sees no key (possible only after keep() drops them all) outputs 0.
+          const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+          for (int64_t d = 0; d < hd; ++d) o[d] = acc[d] * inv;
+          row_max[h * n_tokens + t0 + i] = m;
+          row_sum[h * n_tokens + t0 + i] = l;
+        }
+      }
+    }
+  }
+}
+
+void attention_rows(const AttentionParams& p, const KvCache& cache, int64_t layer,
+                    std::span<const int64_t> positions, const float* q, const float* row_max,
+                    const float* row_sum, std::span<const int64_t> rows, int64_t max_keys,
+                    float* probs) {
+  const int64_t n_tokens = static_cast<int64_t>(positions.size());
+  const int64_t n_rows = static_cast<int64_t>(rows.size());
+  const int64_t hd = p.head_dim;
+  const int64_t group = p.n_heads / p.n_kv_heads;
+#pragma omp parallel for collapse(2) schedule(dynamic)
+  for (int64_t h = 0; h < p.n_heads; ++h) {
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const int64_t t = rows[static_cast<size_t>(r)];
+      const KvStream& st = cache.stream(layer, h / group);
+      const int64_t qpos = positions[static_cast<size_t>(t)];
+      const float* qi = q + (t * p.n_heads + h) * hd;
+      const float m = row_max[h * n_tokens + t];
+      const float l = row_sum[h * n_tokens + t];
+      float* dst = probs + (h * n_rows + r) * max_keys;
+      std::fill(dst, dst + max_keys, 0.0f);
+      if (l <= 0.0f) continue;
+      for (int64_t j = 0; j < st.length; ++j) {
+        const int64_t kpos = st.positions[static_cast<size_t>(j)];
+        if (kpos > qpos) break;
+        if (!visible(qpos, kpos, p.window)) continue;
+        const float s = dot(qi, &st.keys[static_cast<size_t>(j * hd)], hd) * p.scale;
+        dst[j] = std::exp(s - m) / l;
+      }
+    }
+  }
+}
+
+}  // namespace slkv

@@ -1,0 +1,48 @@
+#include "engine/generate.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.hpp"
+
+namespace slkv {
+
+int32_t argmax(std::span<const float> logits) {
+  SLKV_CHECK(!logits.empty(), "argmax of empty logits");
+  size_t best = 0;
+  for (size_t i = 1; i < logits.size(); ++i) {
+    if (logits[i] > logits[best]) best = i;
+  }
+  return static_cast<int32_t>(best);
+}
+
+GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt,
+                               const GenerateOptions& options,
+                               const std::function<void(int32_t)>& on_token) {
+  if (prompt.empty()) throw Error("generate: the prompt has no tokens");
+  using Clock = std::chrono::steady_clock;
+  GenerateResult result;
+  result.n_prompt = static_cast<int64_t>(prompt.size());
+  const auto t0 = Clock::now();
+  std::vector<float> logits = session.forward_last(prompt);
+  const auto t1 = Clock::now();
+  result.prompt_seconds = std::chrono::duration<double>(t1 - t0).count();
+  for (int64_t step = 0; step < options.max_new; ++step) {
+    const int32_t next = argmax(logits);
+    result.output_ids.push_back(next);
+    if (on_token) on_token(next);
+    if (std::find(options.stop_ids.begin(), options.stop_ids.end(), next) !=
+        options.stop_ids.end()) {
+      result.stopped = true;
+      break;
+    }
+    if (step + 1 == options.max_new) break;
+    const int32_t one[1] = {next};
+    logits = session.forward_last(one);
+    ++result.n_decoded;
+  }
+  result.decode_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  return result;
+}
+
+}  // namespace slkv

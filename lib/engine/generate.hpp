@@ -1,0 +1,36 @@
+#pragma once
+// Greedy generation on a Session: prefill the prompt, then take the argmax token until a stop
+// id or max_new tokens. The stop token, when hit, is the last of output_ids (as HF generate).
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "engine/model.hpp"
+
+namespace slkv {
+
+struct GenerateOptions {
+  int64_t max_new = 128;
+  std::vector<int64_t> stop_ids;  // empty: never stop early
+};
+
+struct GenerateResult {
+  std::vector<int32_t> output_ids;
+  bool stopped = false;  // ended on a stop id
+  double prompt_seconds = 0;
+  double decode_seconds = 0;
+  int64_t n_prompt = 0;
+  int64_t n_decoded = 0;  // forward passes after the prompt
+};
+
+// Index of the largest logit; the first one on ties (as torch.argmax).
+int32_t argmax(std::span<const float> logits);
+
+// `on_token` (optional) sees each generated token as it is chosen.
+GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt,
+                               const GenerateOptions& options,
+                               const std::function<void(int32_t)>& on_token = nullptr);
+
+}  // namespace slkv

@@ -1,0 +1,90 @@
+#pragma once
+// The engine's forward pass. A Model binds a ModelConfig and a WeightSource through the
+// architecture registry (weights stay in their stored type); a Session owns one sequence's KV
+// cache and scratch, runs batches of tokens through every layer (prompts in chunks of
+// max_batch tokens) and reports attention rows to an optional observer.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "engine/arch.hpp"
+#include "engine/attention_tap.hpp"
+#include "engine/kv_cache.hpp"
+#include "engine/ops.hpp"
+#include "engine/weight_source.hpp"
+#include "model/model_config.hpp"
+
+namespace slkv {
+
+class Model {
+ public:
+  // `source` must outlive the Model. Throws slkv::Error for an unknown architecture, a missing
+  // tensor or a shape that disagrees with the config.
+  Model(ModelConfig config, const WeightSource& source);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
+
+ private:
+  ModelConfig config_;
+  ModelWeights weights_;
+};
+
+enum class LogitsRows { kNone, kLast, kAll };
+
+// Receives the logits of one token of the batch: token_index within the batch, logits [vocab].
+using LogitsSink = std::function<void(int64_t token_index, std::span<const float> logits)>;
+
+class Session {
+ public:
+  explicit Session(const Model& model, int64_t max_batch = 512);
+
+  // Runs `tokens` at positions n_past(), n_past()+1, ... and appends them to the cache.
+  void forward(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink);
+  // Same, producing logits only for the batch indices `logit_indices` (ascending, < n).
+  void forward(std::span<const int32_t> tokens, std::span<const int64_t> logit_indices,
+               const LogitsSink& sink);
+  // Convenience forms: the last token's logits [vocab]; every token's logits [n, vocab].
+  std::vector<float> forward_last(std::span<const int32_t> tokens);
+  std::vector<float> forward_all(std::span<const int32_t> tokens);
+
+  // nullptr detaches. The observer must outlive its attachment.
+  void set_observer(AttentionObserver* observer) { observer_ = observer; }
+  // [n_layers, n_heads]; nonzero zeroes that query head's attention output. Empty clears.
+  void set_head_mask(std::vector<uint8_t> mask);
+
+  KvCache& cache() { return cache_; }
+  const KvCache& cache() const { return cache_; }
+  int64_t n_past() const { return n_past_; }
+  void reset();
+  const Model& model() const { return model_; }
+
+ private:
+  // logit_rows: batch indices whose logits go to `sink`.
+  void run_batch(std::span<const int32_t> tokens, std::span<const int64_t> logit_rows,
+                 const LogitsSink& sink);
+  void attention_block(int64_t layer, std::span<const int64_t> positions, int64_t n);
+  void mlp_block(int64_t layer, int64_t n);
+  void emit_logits(std::span<const int64_t> rows, const LogitsSink& sink);
+
+  const Model& model_;
+  int64_t max_batch_;
+  KvCache cache_;
+  int64_t n_past_ = 0;
+  AttentionObserver* observer_ = nullptr;
+  std::vector<uint8_t> head_mask_;  // [n_layers, n_heads] or empty
+  LinearScratch scratch_;
+  // Activations for one batch of up to max_batch tokens.
+  std::vector<float> x_;                  // [n, hidden] residual stream
+  std::vector<float> xn_;                 // [n, hidden] normed input / sublayer output
+  std::vector<float> q_, k_, v_;          // [n, n_heads|n_kv_heads, head_dim]
+  std::vector<float> attn_;               // [n, n_heads, head_dim]
+  std::vector<float> row_max_, row_sum_;  // [n_heads, n]
+  std::vector<float> gate_, up_;          // [n, ffn_hidden]
+  std::vector<float> probs_;              // [n_heads, n_rows, max_keys] tap rows
+  std::vector<float> logits_;             // [rows_per_chunk, vocab]
+};
+
+}  // namespace slkv

@@ -1,0 +1,103 @@
+#include "engine/ops.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/error.hpp"
+#include "model/quant.hpp"
+
+namespace slkv {
+
+void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, double eps,
+              float* y) {
+#pragma omp parallel for if (n_rows > 4)
+  for (int64_t t = 0; t < n_rows; ++t) {
+    const float* xr = x + t * dim;
+    float* yr = y + t * dim;
+    double sum = 0.0;
+    for (int64_t i = 0; i < dim; ++i) sum += static_cast<double>(xr[i]) * xr[i];
+    const float inv = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(dim) + eps));
+    for (int64_t i = 0; i < dim; ++i) yr[i] = (xr[i] * inv) * weight[i];
+  }
+}
+
+void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
+            LinearScratch& scratch) {
+  SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
+  linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
+}
+
+void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                  int64_t n_rows, float* y, const float* bias, LinearScratch& scratch) {
+  SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
+  const int64_t in = weight.shape[1];
+  const int64_t n_out = out_end - out_begin;
+  SLKV_CHECK(out_begin >= 0 && out_end <= weight.shape[0] && n_out > 0,
+             "row range of " + weight.name);
+  if (n_rows == 0) return;
+  const bool direct = weight.type == GgmlType::F32 &&
+                      reinterpret_cast<uintptr_t>(weight.data) % alignof(float) == 0;
+  const int64_t chunk_rows =
+      direct ? n_out : std::clamp<int64_t>(scratch.max_floats / in, 1, n_out);
+  if (!direct && static_cast<int64_t>(scratch.buffer.size()) < chunk_rows * in) {
+    scratch.buffer.resize(static_cast<size_t>(chunk_rows * in));
+  }
+  for (int64_t r0 = 0; r0 < n_out; r0 += chunk_rows) {
+    const int64_t rows = std::min(chunk_rows, n_out - r0);
+    const float* w;  // [rows, in]
+    if (direct) {
+      w = reinterpret_cast<const float*>(weight.data) + (out_begin + r0) * in;
+    } else {
+      dequantize_rows(weight, out_begin + r0, out_begin + r0 + rows, scratch.buffer.data());
+      w = scratch.buffer.data();
+    }
+    if (n_rows == 1) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
+                  w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
+                  static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,
+                  static_cast<int>(in), 0.0f, y + r0, static_cast<int>(n_out));
+    }
+  }
+  if (bias) {
+    for (int64_t t = 0; t < n_rows; ++t) {
+      float* yr = y + t * n_out;
+      for (int64_t j = 0; j < n_out; ++j) yr[j] += bias[out_begin + j];
+    }
+  }
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+#pragma omp parallel for if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+#pragma omp parallel for if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    const float inner = kSqrt2OverPi * (g + 0.044715f * g * g * g);
+    gate[i] = 0.5f * g * (1.0f + std::tanh(inner)) * up[i];
+  }
+}
+
+std::vector<float> read_vector(const TensorInfo& tensor, int64_t expected_elements) {
+  if (tensor.n_elements() != expected_elements) {
+    throw_file_error(tensor.file_path,
+                     "tensor '" + tensor.name + "' has " + std::to_string(tensor.n_elements()) +
+                         " elements, expected " + std::to_string(expected_elements));
+  }
+  std::vector<float> out(static_cast<size_t>(expected_elements));
+  dequantize_tensor(tensor, out.data());
+  return out;
+}
+
+}  // namespace slkv

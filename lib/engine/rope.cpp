@@ -1,0 +1,87 @@
+#include "engine/rope.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "core/error.hpp"
+
+namespace slkv {
+
+RopeParams make_rope(RopeStyle style, int64_t n_rot, int64_t head_dim, double base,
+                     const RopeScaling& scaling, std::span<const float> freq_factors) {
+  SLKV_CHECK(n_rot > 0 && n_rot % 2 == 0 && n_rot <= head_dim, "rotary dims");
+  RopeParams rope;
+  rope.style = style;
+  rope.n_rot = n_rot;
+  rope.head_dim = head_dim;
+  const int64_t half = n_rot / 2;
+  rope.inv_freq.resize(static_cast<size_t>(half));
+  const bool has_factors = !freq_factors.empty();
+  if (has_factors) {
+    SLKV_CHECK(static_cast<int64_t>(freq_factors.size()) == half,
+               "rope_freqs has " + std::to_string(freq_factors.size()) + " values, expected " +
+                   std::to_string(half));
+  } else if (scaling.type != "none" && scaling.type != "default" && scaling.type != "linear" &&
+             scaling.type != "llama3") {
+    throw Error("unsupported RoPE scaling type '" + scaling.type +
+                "' (supported: none, linear, llama3)");
+  }
+  for (int64_t i = 0; i < half; ++i) {
+    // f32 exponent and power as torch computes arange(0, dim, 2).float() / dim.
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(n_rot);
+    const float inv = static_cast<float>(1.0 / std::pow(base, static_cast<double>(exponent)));
+    double f = inv;
+    if (has_factors) {
+      f = inv / static_cast<double>(freq_factors[static_cast<size_t>(i)]);
+    } else if (scaling.type == "linear") {
+      f = inv / scaling.factor;
+    } else if (scaling.type == "llama3") {
+      const double orig = static_cast<double>(scaling.original_context);
+      const double low_wl = orig / scaling.low_freq_factor;
+      const double high_wl = orig / scaling.high_freq_factor;
+      const double wavelen = 2.0 * std::numbers::pi / inv;
+      if (wavelen > low_wl) {
+        f = inv / scaling.factor;
+      } else if (wavelen >= high_wl) {
+        const double s = (orig / wavelen - scaling.low_freq_factor) /
+                         (scaling.high_freq_factor - scaling.low_freq_factor);
+        f = (1.0 - s) * inv / scaling.factor + s * inv;
+      }
+    }
+    rope.inv_freq[static_cast<size_t>(i)] = static_cast<float>(f);
+  }
+  return rope;
+}
+
+void apply_rope(const RopeParams& rope, std::span<const int64_t> positions, int64_t n_heads,
+                float* x) {
+  const int64_t half = rope.n_rot / 2;
+  const int64_t hd = rope.head_dim;
+  const int64_t n_tokens = static_cast<int64_t>(positions.size());
+#pragma omp parallel if (n_tokens > 8)
+  {
+    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+#pragma omp for
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const float pos = static_cast<float>(positions[static_cast<size_t>(t)]);
+      for (int64_t i = 0; i < half; ++i) {
+        const float angle = pos * rope.inv_freq[static_cast<size_t>(i)];  // f32 product
+        cos_t[static_cast<size_t>(i)] = static_cast<float>(std::cos(static_cast<double>(angle)));
+        sin_t[static_cast<size_t>(i)] = static_cast<float>(std::sin(static_cast<double>(angle)));
+      }
+      for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + (t * n_heads + h) * hd;
+        for (int64_t i = 0; i < half; ++i) {
+          const int64_t a = rope.style == RopeStyle::kHalf ? i : 2 * i;
+          const int64_t b = rope.style == RopeStyle::kHalf ? i + half : 2 * i + 1;
+          const float c = cos_t[static_cast<size_t>(i)], s = sin_t[static_cast<size_t>(i)];
+          const float x0 = v[a], x1 = v[b];
+          v[a] = x0 * c - x1 * s;
+          v[b] = x0 * s + x1 * c;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace slkv

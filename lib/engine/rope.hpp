@@ -1,0 +1,31 @@
+#pragma once
+// Rotary position embedding. Frequencies follow HF transformers' f32 arithmetic
+// (inv_freq = 1 / base^(2i/n_rot) rounded to f32, angle = f32(pos) * inv_freq in f32), so long
+// prompts stay within parity tolerances. Scaling: none, linear, llama3 (from the config or from
+// a GGUF rope_freqs tensor); other scaling types are refused.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/model_config.hpp"
+
+namespace slkv {
+
+struct RopeParams {
+  RopeStyle style = RopeStyle::kHalf;
+  int64_t n_rot = 0;
+  int64_t head_dim = 0;
+  std::vector<float> inv_freq;  // [n_rot / 2], scaling already applied
+};
+
+// `freq_factors` ([n_rot/2], from a GGUF rope_freqs tensor) divides the frequencies when given;
+// otherwise `scaling` applies (pass a default RopeScaling for unscaled layers).
+RopeParams make_rope(RopeStyle style, int64_t n_rot, int64_t head_dim, double base,
+                     const RopeScaling& scaling, std::span<const float> freq_factors);
+
+// Rotates x in place: x [n_tokens, n_heads, head_dim], positions [n_tokens].
+void apply_rope(const RopeParams& rope, std::span<const int64_t> positions, int64_t n_heads,
+                float* x);
+
+}  // namespace slkv

@@ -1,0 +1,110 @@
+#include "engine/attention.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace slkv {
+namespace {
+
+struct Case {
+  int64_t n_heads, n_kv_heads, head_dim, n_past, n_tokens, window;
+  bool drop_keys;  // keep a random subset of the cached prefix before attending
+};
+
+class BlockedAttention : public ::testing::TestWithParam<Case> {};
+
+// Blocked online-softmax attention and its tap rows against a naive double-precision
+// softmax(q k^T) v over the visible keys.
+TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
+  const Case cs = GetParam();
+  const int64_t hd = cs.head_dim, G = cs.n_kv_heads, H = cs.n_heads, T = cs.n_tokens;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  KvCache cache(1, G, hd);
+  auto random_vec = [&](size_t n, float s) {
+    std::vector<float> v(n);
+    for (float& x : v) x = s * normal(rng);
+    return v;
+  };
+  std::vector<int64_t> past(static_cast<size_t>(cs.n_past));
+  for (int64_t i = 0; i < cs.n_past; ++i) past[i] = i;
+  if (cs.n_past) {
+    auto k = random_vec(cs.n_past * G * hd, 1.0f), v = random_vec(cs.n_past * G * hd, 1.0f);
+    cache.append(0, past, k.data(), v.data());
+  }
+  if (cs.drop_keys) {
+    std::bernoulli_distribution coin(0.5);
+    for (int64_t g = 0; g < G; ++g) {
+      std::vector<int64_t> keep;
+      for (int64_t p : past)
+        if (coin(rng)) keep.push_back(p);
+      cache.keep(0, g, keep);
+    }
+  }
+  std::vector<int64_t> pos(static_cast<size_t>(T));
+  for (int64_t t = 0; t < T; ++t) pos[t] = cs.n_past + t;
+  auto k = random_vec(T * G * hd, 1.0f), v = random_vec(T * G * hd, 1.0f);
+  cache.append(0, pos, k.data(), v.data());
+  const auto q = random_vec(T * H * hd, 1.5f);
+  const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), cs.window};
+  std::vector<float> out(T * H * hd), row_max(H * T), row_sum(H * T);
+  attention_forward(params, cache, 0, pos, q.data(), out.data(), row_max.data(), row_sum.data());
+
+  int64_t max_keys = 0;
+  for (int64_t g = 0; g < G; ++g) max_keys = std::max(max_keys, cache.length(0, g));
+  std::vector<int64_t> rows = {0, T / 2, T - 1};
+  if (T == 1) rows = {0};
+  std::vector<float> probs(H * rows.size() * max_keys);
+  attention_rows(params, cache, 0, pos, q.data(), row_max.data(), row_sum.data(), rows, max_keys,
+                 probs.data());
+
+  for (int64_t h = 0; h < H; ++h) {
+    const KvStream& st = cache.stream(0, h / (H / G));
+    for (int64_t t = 0; t < T; ++t) {
+      std::vector<double> s(st.length, -INFINITY);
+      double mx = -INFINITY;
+      for (int64_t j = 0; j < st.length; ++j) {
+        const int64_t kp = st.positions[j];
+        if (kp > pos[t] || (cs.window && pos[t] - kp >= cs.window)) continue;
+        double d = 0;
+        for (int64_t i = 0; i < hd; ++i) d += double(q[(t * H + h) * hd + i]) * st.keys[j * hd + i];
+        s[j] = d * params.scale;
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0;
+      for (double x : s) sum += std::isinf(x) ? 0 : std::exp(x - mx);
+      std::vector<double> expect(hd, 0.0);
+      for (int64_t j = 0; j < st.length; ++j) {
+        if (std::isinf(s[j])) continue;
+        for (int64_t i = 0; i < hd; ++i)
+          expect[i] += std::exp(s[j] - mx) / sum * st.values[j * hd + i];
+      }
+      for (int64_t i = 0; i < hd; ++i) {
+        ASSERT_NEAR(out[(t * H + h) * hd + i], expect[i], 2e-5) << "h=" << h << " t=" << t;
+      }
+      for (size_t r = 0; r < rows.size(); ++r) {
+        if (rows[r] != t) continue;
+        for (int64_t j = 0; j < max_keys; ++j) {
+          const double want = j < st.length && !std::isinf(s[j]) ? std::exp(s[j] - mx) / sum : 0;
+          ASSERT_NEAR(probs[(h * rows.size() + r) * max_keys + j], want, 1e-6)
+              << "h=" << h << " t=" << t << " j=" << j;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, BlockedAttention,
+    ::testing::Values(Case{4, 2, 16, 0, 100, 0, false},   // prefill, several blocks
+                      Case{4, 4, 8, 0, 70, 9, false},     // sliding window, MHA
+                      Case{6, 2, 32, 130, 1, 0, false},   // decode after a long prefix
+                      Case{6, 2, 32, 130, 1, 17, false},  // decode with a window
+                      Case{3, 1, 16, 90, 40, 0, true},    // chunk after a compressed prefix
+                      Case{8, 2, 64, 200, 1, 0, true}));  // decode after compression
+
+}  // namespace
+}  // namespace slkv
