@@ -5,10 +5,10 @@
 // where "head" is a KV head or a query head according to `granularity`.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace slkv::runtime {
 
@@ -18,19 +18,32 @@ inline constexpr int kPlanSchemaVersion = 1;
 enum class Granularity { kKvHead, kQueryHead };
 enum class BudgetMode { kTokens, kRatio };
 
+// Thrown by the C++ plan API (plan_json, plan_caps) for invalid plans or arguments. The C ABI
+// catches it and returns a status; nothing in lib/runtime links lib/core, hence its own type.
+class PlanError : public std::runtime_error {
+ public:
+  enum class Kind { kInvalid, kParse, kSchema, kChecksum };
+  explicit PlanError(const std::string& what, Kind kind = Kind::kInvalid)
+      : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
 struct PlanModel {
   std::string arch;
   int64_t n_layers = 0;
-  int64_t n_heads = 0;     // query heads
+  int64_t n_heads = 0;  // query heads
   int64_t n_kv_heads = 0;
   int64_t head_dim = 0;
   std::string fingerprint;  // ModelConfig fingerprint; empty for --shape inputs
 };
 
 struct PlanSource {
-  std::string kind;          // "profile" | "lineage"
-  std::string hash;          // profile fingerprint or hash of the score file
-  std::string probe_set;     // probe configuration name, or the lineage file name
+  std::string kind;       // "profile" | "lineage"
+  std::string hash;       // profile fingerprint or hash of the score file
+  std::string probe_set;  // probe configuration name, or the lineage file name
   uint64_t seed = 0;
   std::string tool_version;
 };
@@ -39,19 +52,25 @@ struct Plan {
   PlanModel model;
   PlanSource source;
   Granularity granularity = Granularity::kKvHead;
-  std::string gqa_aggregation = "sum";  // kv granularity: "sum" | "max"
+  std::string gqa_aggregation = "sum";  // kv granularity: "sum" | "max"; "none" for query
   int64_t window = 8;                   // most recent tokens every head keeps
   std::string pooling = "max";          // "max" | "avg" | "none"
-  int64_t pooling_kernel = 7;
+  int64_t pooling_kernel = 7;           // odd, >= 1 (1 when pooling is "none")
   BudgetMode budget_mode = BudgetMode::kTokens;
-  double budget_value = 128;            // tokens per head (window included) or ratio of T
+  double budget_value = 128;  // tokens per head (window included) or ratio of T
   std::string method = "surfacelogic";
-  nlohmann::json method_params = nlohmann::json::object();
-  // kTokens: caps in tokens beyond the window. kRatio: each head's share of the layer-wide
-  // pool; the runtime turns shares into caps for the actual prompt length.
-  std::vector<std::vector<double>> caps;         // [n_layers][n_heads]
-  std::vector<std::vector<std::string>> labels;  // optional, [n_layers][n_heads]
+  nlohmann::json method_params = nlohmann::json::object();  // printed with sorted keys
+  // kTokens: integer caps in tokens beyond the window (the window is always kept on top).
+  // kRatio: each head's non-negative share of the model-wide pool (any scale, not all zero);
+  // caps_for_length() turns shares into integer caps for the actual prompt length.
+  std::vector<std::vector<double>> caps;         // [n_layers][n_plan_heads]
+  std::vector<std::vector<std::string>> labels;  // empty, or [n_layers][n_plan_heads]
   int64_t min_cap = 0;                           // floor every head keeps beyond the window
+
+  // Heads per layer the caps are given for: n_kv_heads or n_heads (query heads).
+  int64_t n_plan_heads() const {
+    return granularity == Granularity::kKvHead ? model.n_kv_heads : model.n_heads;
+  }
 };
 
 }  // namespace slkv::runtime

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Independent NumPy reference for slkv-compile's `real` and `headkv` modes.
+
+Written from the formulas in docs METHOD.md section 5 (not from the C++), per query head, as
+the lineage does:
+
+  s      = mean over probes of the head's scores         (lineage score file)
+  B      = B_tot - w                                      (w = 8)
+  SA     = s ** tau
+  F      = floor(B / beta)
+  headkv: p = SA / sum(SA);  cap = round_half_even(p * N * F + B - F)
+  real:   SA' = SA + 0.01 * SA / (layer sum of SA)  (SA' = SA in a layer whose sum is 0)
+          p = SA' / sum(SA');  pool = max(0, N * F - 0.5 * N)
+          cap = round_half_even(p * pool + (B - F) + 0.5)
+
+Caps are tokens beyond the window. Writes one golden file per lineage file:
+
+  compile_reference.py --lineage ../shared/data/lineage --out tests/data/compile
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+import numpy as np
+
+BUDGETS = (64, 128, 512, 2048)
+WINDOW = 8
+BETA = 1.351
+TAU = 0.98
+N_LAYERS, N_HEADS = 32, 32  # Llama-3-8B-Instruct and Mistral-7B-Instruct-v0.2 query heads
+
+
+def load_scores(path):
+    with open(path) as f:
+        raw = json.load(f)
+    s = np.full((N_LAYERS, N_HEADS), np.nan)
+    for key, values in raw.items():
+        m = re.fullmatch(r"(\d+)-(\d+)", key)
+        if not m:
+            sys.exit(f"{path}: bad key {key!r}")
+        layer, head = int(m.group(1)), int(m.group(2))
+        if not np.isnan(s[layer, head]):
+            sys.exit(f"{path}: duplicate head {key}")
+        s[layer, head] = np.mean(np.asarray(values, dtype=np.float64))
+    if np.isnan(s).any():
+        sys.exit(f"{path}: missing heads")
+    return s
+
+
+def headkv_caps(s, b_tot):
+    b = b_tot - WINDOW
+    n = s.size
+    sa = np.power(s, TAU)
+    p = sa / sa.sum()
+    f = np.floor(b / BETA)
+    return np.round(p * n * f + b - f).astype(np.int64)
+
+
+def real_caps(s, b_tot):
+    b = b_tot - WINDOW
+    n = s.size
+    sa = np.power(s, TAU)
+    layer_sum = sa.sum(axis=1, keepdims=True)
+    safe = np.where(layer_sum > 0, layer_sum, 1.0)
+    boosted = np.where(layer_sum > 0, sa + 0.01 * sa / safe, sa)
+    p = boosted / boosted.sum()
+    f = np.floor(b / BETA)
+    pool = max(0.0, n * f - 0.5 * n)
+    return np.round(p * pool + (b - f) + 0.5).astype(np.int64)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--lineage", required=True, help="folder with the lineage score files")
+    ap.add_argument("--out", required=True, help="folder for the golden files")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    names = sorted(n for n in os.listdir(args.lineage) if n.endswith(".json"))
+    for name in names:
+        s = load_scores(os.path.join(args.lineage, name))
+        golden = {
+            "generated_by": {
+                "command": "tests/reference/compile_reference.py --lineage ../shared/data/lineage "
+                           "--out tests/data/compile",
+                "python": sys.version.split()[0],
+                "numpy": np.__version__,
+            },
+            "lineage_file": name,
+            "shape": {"n_layers": N_LAYERS, "n_heads": N_HEADS},
+            "granularity": "query",
+            "window": WINDOW,
+            "beta": BETA,
+            "tau": TAU,
+            "caps": {},  # method -> budget -> [n_layers][n_heads] tokens beyond the window
+        }
+        for method, fn in (("headkv", headkv_caps), ("real", real_caps)):
+            golden["caps"][method] = {str(b): fn(s, b).tolist() for b in BUDGETS}
+        out = os.path.join(args.out, name.replace(".json", ".golden.json"))
+        with open(out, "w") as f:
+            json.dump(golden, f, separators=(",", ":"), sort_keys=True)
+            f.write("\n")
+        print(out)
+
+
+if __name__ == "__main__":
+    main()
