@@ -10,6 +10,7 @@
 namespace slkv {
 
 Model::Model(ModelConfig config, const WeightSource& source) : config_(std::move(config)) {
+  use_single_threaded_blas();
   validate_model_config(config_, source.description());
   const ArchSpec* spec = find_arch(config_.arch);
   if (!spec) {

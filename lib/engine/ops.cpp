@@ -1,6 +1,7 @@
 #include "engine/ops.hpp"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,9 @@
 
 #include "core/error.hpp"
 #include "model/quant.hpp"
+
+// Declared weak so that a non-OpenBLAS BLAS still links (then nothing is changed).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace slkv {
 
@@ -30,6 +34,10 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
   linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
 }
 
+void use_single_threaded_blas() {
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
+}
+
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                   int64_t n_rows, float* y, const float* bias, LinearScratch& scratch) {
   SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
@@ -40,23 +48,31 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
   if (n_rows == 0) return;
   const bool direct = weight.type == GgmlType::F32 &&
                       reinterpret_cast<uintptr_t>(weight.data) % alignof(float) == 0;
-  const int64_t chunk_rows =
-      direct ? n_out : std::clamp<int64_t>(scratch.max_floats / in, 1, n_out);
-  if (!direct && static_cast<int64_t>(scratch.buffer.size()) < chunk_rows * in) {
-    scratch.buffer.resize(static_cast<size_t>(chunk_rows * in));
+  const int64_t n_threads = omp_get_max_threads();
+  // Chunks: at least 64 rows (sgemm efficiency), several per thread (balance), and each fits
+  // one thread's scratch.
+  int64_t chunk_rows = std::max<int64_t>(64, (n_out + 4 * n_threads - 1) / (4 * n_threads));
+  chunk_rows = std::clamp<int64_t>(std::min(chunk_rows, scratch.max_floats / in), 1, n_out);
+  const int64_t n_chunks = (n_out + chunk_rows - 1) / chunk_rows;
+  if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
+    scratch.per_thread.resize(static_cast<size_t>(n_threads));
   }
-  for (int64_t r0 = 0; r0 < n_out; r0 += chunk_rows) {
+#pragma omp parallel for schedule(dynamic) if (n_chunks > 1)
+  for (int64_t chunk = 0; chunk < n_chunks; ++chunk) {
+    const int64_t r0 = chunk * chunk_rows;
     const int64_t rows = std::min(chunk_rows, n_out - r0);
     const float* w;  // [rows, in]
     if (direct) {
       w = reinterpret_cast<const float*>(weight.data) + (out_begin + r0) * in;
     } else {
-      dequantize_rows(weight, out_begin + r0, out_begin + r0 + rows, scratch.buffer.data());
-      w = scratch.buffer.data();
+      std::vector<float>& buf = scratch.per_thread[static_cast<size_t>(omp_get_thread_num())];
+      if (static_cast<int64_t>(buf.size()) < rows * in) buf.resize(static_cast<size_t>(rows * in));
+      dequantize_rows(weight, out_begin + r0, out_begin + r0 + rows, buf.data());
+      w = buf.data();
     }
     if (n_rows == 1) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
-                  w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in),
+                  1.0f, w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
                   static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,

@@ -10,11 +10,17 @@
 
 namespace slkv {
 
-// Reusable dequantization scratch; grows to at most `max_floats` (chunks rows to fit).
+// Reusable dequantization scratch, one buffer per OpenMP thread, each at most `max_floats`
+// (weights are processed in row chunks that fit).
 struct LinearScratch {
-  std::vector<float> buffer;
-  int64_t max_floats = int64_t{8} << 20;  // 32 MiB
+  std::vector<std::vector<float>> per_thread;
+  int64_t max_floats = int64_t{1} << 20;  // 4 MiB per thread
 };
+
+// Makes OpenBLAS single-threaded: the engine parallelizes with OpenMP itself (each thread runs
+// sgemm on its own slice of output rows), and OpenBLAS's own pthreads would compete with the
+// OpenMP team. Called by Model's constructor; idempotent.
+void use_single_threaded_blas();
 
 // y[t, :] = x[t, :] / rms(x[t, :]) * weight, for t < n_rows. x and y may alias.
 // x, y: [n_rows, dim]; weight: [dim].

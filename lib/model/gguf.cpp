@@ -471,13 +471,18 @@ std::optional<std::string> GgufFile::get_string(std::string_view key) const {
   return v->string_value;
 }
 
-std::vector<std::string> GgufFile::get_string_array(std::string_view key) const {
+const std::vector<std::string>* GgufFile::find_string_array(std::string_view key) const {
   const GgufValue* v = find(key);
-  if (!v) return {};
+  if (!v) return nullptr;
   if (!v->is_array() || v->array_type != GgufType::kString) {
     type_error(key, *v, "array of string");
   }
-  return v->string_array;
+  return &v->string_array;
+}
+
+std::vector<std::string> GgufFile::get_string_array(std::string_view key) const {
+  const std::vector<std::string>* v = find_string_array(key);
+  return v ? *v : std::vector<std::string>();
 }
 
 std::vector<float> GgufFile::get_float_array(std::string_view key) const {

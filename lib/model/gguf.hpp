@@ -92,6 +92,8 @@ class GgufFile {
   std::optional<bool> get_bool(std::string_view key) const;
   std::optional<std::string> get_string(std::string_view key) const;
   std::vector<std::string> get_string_array(std::string_view key) const;
+  // The same without copying (vocabularies hold 10^5 strings): nullptr when absent.
+  const std::vector<std::string>* find_string_array(std::string_view key) const;
   std::vector<float> get_float_array(std::string_view key) const;  // float or integer elements
   // Integer array, or a scalar integer as a one-element vector (per-layer keys may be either).
   std::vector<int64_t> get_int_array(std::string_view key) const;

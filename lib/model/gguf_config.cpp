@@ -69,7 +69,9 @@ void read_special_tokens(const GgufFile& g, const std::string& tokenizer_model, 
   if (c.eos_id < 0 && spm) c.eos_id = 2;
   c.add_bos = g.get_bool("tokenizer.ggml.add_bos_token").value_or(spm);
 
-  const std::vector<std::string> tokens = g.get_string_array("tokenizer.ggml.tokens");
+  static const std::vector<std::string> kNone;
+  const std::vector<std::string>* found = g.find_string_array("tokenizer.ggml.tokens");
+  const std::vector<std::string>& tokens = found ? *found : kNone;
   for (const char* k : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
                         "tokenizer.ggml.padding_token_id", "tokenizer.ggml.eot_token_id",
                         "tokenizer.ggml.eom_token_id"}) {
@@ -134,7 +136,9 @@ ModelConfig config_from_gguf(const GgufFile& g) {
   c.n_rot = r.opt_int("rope.dimension_count").value_or(c.head_dim);
   c.norm_eps = r.opt_float("attention.layer_norm_rms_epsilon").value_or(gemma ? 1e-6 : 1e-5);
 
-  const std::vector<std::string> tokens = g.get_string_array("tokenizer.ggml.tokens");
+  static const std::vector<std::string> kNone;
+  const std::vector<std::string>* found = g.find_string_array("tokenizer.ggml.tokens");
+  const std::vector<std::string>& tokens = found ? *found : kNone;
   c.vocab_size = r.opt_int("vocab_size").value_or(static_cast<int64_t>(tokens.size()));
   if (c.vocab_size == 0) {
     if (const TensorInfo* e = g.find_tensor("token_embd.weight"); e && e->shape.size() == 2) {

@@ -135,6 +135,20 @@ TEST(Gguf, TypedGettersRejectWrongTypesNamingTheKey) {
   throws_naming([&] { g.get_float_array("t.arr_str"); }, "t.arr_str");
 }
 
+TEST(Gguf, U64ArrayElementBeyondInt64IsAnErrorNamingTheKey) {
+  test::TempDir dir("gguf");
+  GgufWriter w;
+  w.array<uint64_t>("t.big", 10, {1, ~uint64_t{0}});
+  GgufFile g(dir.write("big.gguf", w.build()));
+  EXPECT_EQ(g.find("t.big")->array_size(), 2u);
+  try {
+    g.get_int_array("t.big");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'t.big'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Gguf, AcceptsVersion2AndCustomAlignment) {
   test::TempDir dir("gguf");
   GgufWriter w = valid_writer();

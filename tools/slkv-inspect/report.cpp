@@ -87,7 +87,9 @@ json checkpoint_summary(const Checkpoint& ck, const InspectOptions& options) {
   if (const GgufFile* g = ck.gguf()) {
     tokenizer["model"] = g->get_string("tokenizer.ggml.model").value_or("");
     tokenizer["pre"] = g->get_string("tokenizer.ggml.pre").value_or("");
-    tokenizer["n_tokens"] = g->get_string_array("tokenizer.ggml.tokens").size();
+    tokenizer["n_tokens"] = g->find_string_array("tokenizer.ggml.tokens")
+                                ? g->find_string_array("tokenizer.ggml.tokens")->size()
+                                : 0;
     tokenizer["source"] = "gguf";
   } else {
     tokenizer["source"] = ck.tokenizer_json_path();
