@@ -89,22 +89,34 @@ class ProbeRunner::Tap : public AttentionObserver {
   std::vector<uint8_t> layer_seen_;
 };
 
+namespace {
+
+constexpr const char* kBlank = " \t\r\n";
+
+}  // namespace
+
 std::string answer_text(const TokenDecoder& decode, std::span<const int32_t> ids) {
   std::string text = decode(ids);
+  const size_t b = text.find_first_not_of(kBlank);
+  if (b == std::string::npos) return "";
+  text.erase(0, b);
   const size_t nl = text.find('\n');
   if (nl != std::string::npos) text.resize(nl);
-  const size_t b = text.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  const size_t e = text.find_last_not_of(" \t\r");
-  return text.substr(b, e - b + 1);
+  const size_t e = text.find_last_not_of(kBlank);
+  return text.substr(0, e + 1);
+}
+
+bool line_complete(const TokenDecoder& decode, std::span<const int32_t> ids) {
+  const std::string text = decode(ids);
+  const size_t b = text.find_first_not_of(kBlank);
+  return b != std::string::npos && text.find('\n', b) != std::string::npos;
 }
 
 ProbeRunner::ProbeRunner(Session& session, TokenDecoder decode, ProbeRunnerOptions options)
     : session_(session),
       decode_(std::move(decode)),
       options_(std::move(options)),
-      stats_(session.model().config().n_layers, session.model().config().n_heads,
-             options_.stats),
+      stats_(session.model().config().n_layers, session.model().config().n_heads, options_.stats),
       tap_(std::make_unique<Tap>(session.model().config().n_layers,
                                  session.model().config().n_heads)) {
   if (options_.max_new_tokens < 1) throw Error("probe runner: max_new_tokens must be >= 1");
@@ -138,14 +150,13 @@ ProbeRunResult ProbeRunner::run(const probes::Probe& probe) {
     }
     result.stats_seconds += seconds_since(t0);
   };
-  auto is_stop = [&](int32_t token) {
+  // `answer_ids` already ends with `token`.
+  auto is_stop = [&](int32_t token, std::span<const int32_t> answer_ids) {
     if (std::find(options_.stop_ids.begin(), options_.stop_ids.end(), token) !=
         options_.stop_ids.end()) {
       return true;
     }
-    if (!options_.stop_at_newline) return false;
-    const int32_t one[1] = {token};
-    return decode_(one).find('\n') != std::string::npos;
+    return options_.stop_at_newline && line_complete(decode_, answer_ids);
   };
 
   session_.reset();
@@ -171,14 +182,10 @@ ProbeRunResult ProbeRunner::run(const probes::Probe& probe) {
         observe_step(static_cast<int>(step), fed);
       } else {
         result.output_ids.push_back(predicted);
-        const bool stop = is_stop(predicted);
+        answer_ids.push_back(predicted);  // text before a newline in it still counts ("7.\n")
+        const bool stop = is_stop(predicted, answer_ids);
         if (!stop || step == 0) observe_step(static_cast<int>(step), predicted);
-        if (stop) {
-          // Keep the text before a newline inside the stop token (e.g. "7.\n").
-          answer_ids.push_back(predicted);
-          break;
-        }
-        answer_ids.push_back(predicted);
+        if (stop) break;
       }
       if (step + 1 == max_steps) break;
       tap_->expect(n_prompt + step);

@@ -10,8 +10,9 @@
 // Memory: one row per (layer, query head) at a time, [n_layers, n_query_heads, n_prompt +
 // max_new] floats, plus the engine's own activations; never a T x T matrix.
 //
-// Steps observed: greedy decoding stops at a stop id, or at a token whose text holds a newline,
-// or after max_new tokens. A stop token ends the answer and its step is not observed, except at
+// Steps observed: greedy decoding stops at a stop id, at the token that ends the first line of
+// text (a newline after some non-blank output; leading blank lines are decoded through), or
+// after max_new tokens. A stop token ends the answer and its step is not observed, except at
 // t = 0 (an immediate stop still leaves one observed step, so the failed probe feeds S_ignore).
 // Teacher forcing feeds the gold answer tokens and observes one step per gold token; the
 // recorded output is then the model's argmax at each forced step (its own guess given the gold
@@ -77,7 +78,10 @@ class ProbeRunner {
   std::unique_ptr<Tap> tap_;
 };
 
-// The text of a greedy output as it is judged: decoded, cut at the first newline, trimmed.
+// The text of a greedy output as it is judged: decoded, leading blank space and lines dropped,
+// cut at the next newline, trimmed.
 std::string answer_text(const TokenDecoder& decode, std::span<const int32_t> ids);
+// Whether `ids` already hold a complete first line: a newline after non-blank text.
+bool line_complete(const TokenDecoder& decode, std::span<const int32_t> ids);
 
 }  // namespace slkv::profile

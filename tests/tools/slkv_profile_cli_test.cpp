@@ -47,10 +47,9 @@ std::string slurp(const fs::path& p) {
 class ProfileCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("slkv-profile-cli-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()
-                                            ->current_test_info()
-                                            ->name());
+    dir_ = fs::temp_directory_path() /
+           ("slkv-profile-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -138,11 +137,11 @@ TEST_F(ProfileCli, ResumeRefusesACheckpointOfAnotherRun) {
 TEST_F(ProfileCli, LineageExportCompilesToAPlan) {
   SLKV_REQUIRE_MODEL(model, "smollm2-135m");
   const fs::path out = dir_ / "p.h5", lineage = dir_ / "lineage";
-  ToolRun r = run(model.string() + " " + grid() + " --out " + out.string() +
-                  " --export-lineage " + lineage.string());
+  ToolRun r = run(model.string() + " " + grid() + " --out " + out.string() + " --export-lineage " +
+                  lineage.string());
   ASSERT_EQ(r.rc, 0) << r.out;
-  for (const char* f : {"surface.json", "retrieval_reasoning.json", "ignore.json",
-                        "importance.json"}) {
+  for (const char* f :
+       {"surface.json", "retrieval_reasoning.json", "ignore.json", "importance.json"}) {
     EXPECT_TRUE(fs::exists(lineage / f)) << f;
   }
   const auto imp = nlohmann::json::parse(slurp(lineage / "importance.json"));
@@ -151,9 +150,9 @@ TEST_F(ProfileCli, LineageExportCompilesToAPlan) {
   for (const auto& [key, v] : imp.items()) total += v[0].get<double>();
   EXPECT_GT(total, 0.0);
 #ifdef SLKV_COMPILE_BIN
-  const std::string cmd = std::string(SLKV_COMPILE_BIN) + " " + (lineage / "importance.json").string() +
-                          " --model " + model.string() + " --budget 64 --out " +
-                          (dir_ / "plan.json").string() + " > /dev/null 2>&1";
+  const std::string cmd =
+      std::string(SLKV_COMPILE_BIN) + " " + (lineage / "importance.json").string() + " --model " +
+      model.string() + " --budget 64 --out " + (dir_ / "plan.json").string() + " > /dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_TRUE(fs::exists(dir_ / "plan.json"));
 #endif

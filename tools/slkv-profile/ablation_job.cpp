@@ -42,20 +42,20 @@ bool answer_probe(Session& session, const Tokenizer& tok, const probes::Probe& p
                   int64_t max_new, const std::vector<int64_t>& stop_ids) {
   session.reset();
   std::vector<float> logits = session.forward_last(probe.tokens);
-  std::vector<int32_t> out;
+  const profile::TokenDecoder decode = [&tok](std::span<const int32_t> ids) {
+    return tok.decode(ids);
+  };
+  std::vector<int32_t> out;  // the same stop rules as the profiling run (probe_runner.hpp)
   for (int64_t step = 0; step < max_new; ++step) {
     const int32_t next = argmax(logits);
-    const bool is_stop_id =
-        std::find(stop_ids.begin(), stop_ids.end(), next) != stop_ids.end();
-    if (is_stop_id) break;
+    if (std::find(stop_ids.begin(), stop_ids.end(), next) != stop_ids.end()) break;
     out.push_back(next);
-    const int32_t one[1] = {next};
-    if (tok.decode(one).find('\n') != std::string::npos) break;
+    if (profile::line_complete(decode, out)) break;
     if (step + 1 == max_new) break;
+    const int32_t one[1] = {next};
     logits = session.forward_last(one);
   }
-  const std::string text =
-      profile::answer_text([&tok](std::span<const int32_t> ids) { return tok.decode(ids); }, out);
+  const std::string text = profile::answer_text(decode, out);
   return profile::probe_succeeded(probe.family, text, probe.answer);
 }
 
@@ -67,8 +67,8 @@ int run_ablation(const ProfileCliOptions& opt) {
   const ModelConfig& config = lm.model->config();
   const profile::Profile prof = profile::read_profile(opt.ablate_profile);
   if (prof.meta.n_layers != config.n_layers || prof.meta.n_query_heads != config.n_heads) {
-    throw Error(opt.ablate_profile + ": profile shape " + std::to_string(prof.meta.n_layers) +
-                "x" + std::to_string(prof.meta.n_query_heads) + " does not match the model's " +
+    throw Error(opt.ablate_profile + ": profile shape " + std::to_string(prof.meta.n_layers) + "x" +
+                std::to_string(prof.meta.n_query_heads) + " does not match the model's " +
                 std::to_string(config.n_layers) + "x" + std::to_string(config.n_heads));
   }
   if (prof.meta.model_fingerprint != lm.checkpoint->fingerprint()) {
@@ -82,7 +82,7 @@ int run_ablation(const ProfileCliOptions& opt) {
                   std::to_string(n_heads_total) + " query heads");
     }
   }
-  const probes::ProbeConfig pc = make_probe_config(opt, config);
+  const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
   const probes::Haystack haystack = make_haystack(opt);
   const std::vector<probes::Probe> probe_set = build_probe_set(pc, haystack, *lm.encoder);
   const std::vector<int64_t> ranked = rank_heads(prof.scores);

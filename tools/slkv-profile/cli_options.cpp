@@ -7,9 +7,10 @@ namespace slkv::tools {
 namespace {
 
 constexpr const char* kFooter = R"(
-Default probe set: lengths 512, 1024 and 2048 tokens (those within the model's context),
-depths 0, 0.25, 0.5, 0.75, 1, families surface and logic, 2 irrelevant distractor blocks per
-probe, one probe per cell: 30 probes, greedy answers of up to 24 tokens.
+Default probe set: lengths 512 and 1024 tokens (those within the model's context), depths 0,
+0.25, 0.5, 0.75, 1, families surface and logic, 2 irrelevant distractor blocks per probe, one
+probe per cell: 20 probes, greedy answers of up to 16 tokens (a few minutes for SmolLM2-135M
+on 2 cores). Longer contexts: --lengths 512,1024,2048,4096,8192.
 
 Examples:
   # Profile SmolLM2 with the default probe set, write the profile and lineage score files:
@@ -39,7 +40,7 @@ Exit codes: 0 ok; 1 bad input (model, haystack, profile), probe or write failure
 
 std::vector<int64_t> default_profile_lengths(int64_t context_tokens) {
   std::vector<int64_t> lengths;
-  for (int64_t n : {512, 1024, 2048}) {
+  for (int64_t n : {512, 1024}) {
     if (context_tokens <= 0 || n <= context_tokens) lengths.push_back(n);
   }
   if (lengths.empty()) lengths.push_back(std::max<int64_t>(64, context_tokens));
@@ -74,13 +75,16 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::Range(1, 16));
   app.add_option("--repeats", opt.repeats, "probes per (length, depth, family) cell")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--haystack", opt.haystack_files, "text files to hide needles in "
-                                                   "(default: built-in generated prose)")
+  app.add_option("--haystack", opt.haystack_files,
+                 "text files to hide needles in "
+                 "(default: built-in generated prose)")
       ->check(CLI::ExistingFile);
   app.add_option("--max-new", opt.max_new_tokens, "greedy answer tokens at most")
       ->check(CLI::Range(1, 4096));
   app.add_flag("--teacher-force", opt.teacher_force,
                "feed the gold answer instead of the model's own tokens");
+  app.add_flag("--chat", opt.chat,
+               "wrap each probe in the model's chat turn (ChatML or Gemma markers)");
   app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
       ->check(CLI::IsMember({"quantile", "absolute"}));
   app.add_option("--top-k", opt.top_k, "k of the top-k attention mass")->check(CLI::Range(1, 4096));

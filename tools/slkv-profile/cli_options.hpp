@@ -25,8 +25,9 @@ struct ProfileCliOptions {
   int n_distractors = 2;  // per probe, when "distractor" is among --families
   int repeats = 1;
   std::vector<std::string> haystack_files;
-  int max_new_tokens = 24;
+  int max_new_tokens = 16;
   bool teacher_force = false;
+  bool chat = false;  // wrap probes in the model's chat turn markers
   std::string label_mode = "quantile";
   int top_k = 10;
   std::string dump_probes_path;
@@ -46,7 +47,7 @@ struct ProfileCliOptions {
 
 void setup_profile_options(CLI::App& app, ProfileCliOptions& opt);
 
-// The default grid for a model with this context: lengths 512, 1024, 2048 (those that fit),
+// The default grid for a model with this context: lengths 512 and 1024 (those that fit),
 // depths 0, 0.25, 0.5, 0.75, 1.
 std::vector<int64_t> default_profile_lengths(int64_t context_tokens);
 std::vector<double> default_profile_depths();

@@ -9,10 +9,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "chat_prompt.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/progress.hpp"
+#include "importance.hpp"
 #include "probes/probe_jsonl.hpp"
 #include "profile/labels.hpp"
 #include "profile/lineage_json.hpp"
@@ -20,7 +22,6 @@
 #include "profile/profile_h5.hpp"
 #include "profile/scores.hpp"
 #include "resume.hpp"
-#include "importance.hpp"
 #include "summary.hpp"
 
 namespace slkv::tools {
@@ -43,11 +44,11 @@ LoadedModel load_model(const std::string& path) {
   return m;
 }
 
-probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelConfig& config) {
+probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelConfig& config,
+                                      const Tokenizer& tokenizer) {
   probes::ProbeConfig pc;
-  pc.lengths_tokens =
-      opt.lengths_tokens.empty() ? default_profile_lengths(config.context_length)
-                                 : opt.lengths_tokens;
+  pc.lengths_tokens = opt.lengths_tokens.empty() ? default_profile_lengths(config.context_length)
+                                                 : opt.lengths_tokens;
   pc.depths = opt.depths.empty() ? default_profile_depths() : opt.depths;
   pc.families.clear();
   bool distractors = false;
@@ -62,13 +63,15 @@ probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelC
     }
   }
   if (pc.families.empty()) {
-    throw Error("--families names no needle family (surface or logic); 'distractor' only adds "
-                "distractor blocks to them");
+    throw Error(
+        "--families names no needle family (surface or logic); 'distractor' only adds "
+        "distractor blocks to them");
   }
   pc.n_distractors = distractors ? opt.n_distractors : 0;
   pc.repeats = opt.repeats;
   pc.seed = opt.seed;
   pc.max_new_tokens = opt.max_new_tokens;
+  if (opt.chat) apply_chat_format(tokenizer, pc);
   for (int64_t len : pc.lengths_tokens) {
     if (config.context_length > 0 && len > config.context_length) {
       throw Error("--lengths: " + std::to_string(len) + " tokens exceed the model's context of " +
@@ -125,7 +128,7 @@ int run_profile(const ProfileCliOptions& opt) {
   set_threads(opt.threads);
   LoadedModel lm = load_model(opt.model_path);
   const ModelConfig& config = lm.model->config();
-  const probes::ProbeConfig pc = make_probe_config(opt, config);
+  const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
   const probes::Haystack haystack = make_haystack(opt);
   const nlohmann::json pc_json = probe_config_json(pc, haystack, *lm.encoder);
   const std::string out_path =

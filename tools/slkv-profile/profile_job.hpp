@@ -29,7 +29,8 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& path);
 
 // The probe configuration the options describe for this model (defaults filled in).
-probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelConfig& config);
+probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelConfig& config,
+                                      const Tokenizer& tokenizer);
 probes::Haystack make_haystack(const ProfileCliOptions& opt);
 
 // Sets OpenMP's (and OpenBLAS's, when present) thread count; 0 leaves the defaults.

@@ -110,7 +110,8 @@ ResumeStore::ResumeStore(std::string dir, std::string key, std::string created_u
       throw Error(key_path + ": not a slkv-profile resume key file");
     }
     if (j["key"].get<std::string>() != key_) {
-      throw Error(dir_ + ": checkpoint belongs to a different run (model, probes or options "
+      throw Error(dir_ +
+                  ": checkpoint belongs to a different run (model, probes or options "
                   "differ); delete it or run without --resume");
     }
     created_utc_ = j["created_utc"].get<std::string>();

@@ -20,7 +20,10 @@ std::string fmt(const char* f, double v) {
 }
 
 std::string head_name(int64_t index, int64_t n_heads) {
-  return "L" + std::to_string(index / n_heads) + "H" + std::to_string(index % n_heads);
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "L%lldH%lld", static_cast<long long>(index / n_heads),
+                static_cast<long long>(index % n_heads));
+  return buf;
 }
 
 }  // namespace
@@ -72,9 +75,10 @@ void print_summary(const profile::Profile& p, std::ostream& out, int n_top) {
   }
   const double n = static_cast<double>(n_heads_total);
   const profile::Thresholds& t = lab.thresholds;
-  out << "labels (" << profile::label_mode_name(t.mode) << " thresholds: surface >= "
-      << fmt("%.4g", t.tau_surface) << ", logic >= " << fmt("%.4g", t.tau_logic)
-      << ", ignore >= " << fmt("%.4g", t.tau_ignoring) << "), " << n_heads_total << " heads:\n";
+  out << "labels (" << profile::label_mode_name(t.mode)
+      << " thresholds: surface >= " << fmt("%.4g", t.tau_surface)
+      << ", logic >= " << fmt("%.4g", t.tau_logic) << ", ignore >= " << fmt("%.4g", t.tau_ignoring)
+      << "), " << n_heads_total << " heads:\n";
   const char* names[3] = {"surface", "logic", "ignoring"};
   const double paper[3] = {0.5, 1.5, 98.5};
   for (int k = 0; k < 3; ++k) {
@@ -92,9 +96,9 @@ void print_summary(const profile::Profile& p, std::ostream& out, int n_top) {
     const std::vector<float>& v = p.scores.values(kind);
     std::vector<int64_t> order(v.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return v[static_cast<size_t>(a)] >
-                                                        v[static_cast<size_t>(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return v[static_cast<size_t>(a)] > v[static_cast<size_t>(b)];
+    });
     out << "top " << score_name(kind) << " (" << p.scores.n_probes(kind) << " probes):";
     for (int i = 0; i < n_top && i < static_cast<int>(order.size()); ++i) {
       out << " " << head_name(order[static_cast<size_t>(i)], m.n_query_heads) << "="

@@ -21,8 +21,8 @@ class TokenizerEncoder : public probes::TextEncoder {
     h.feed(tokenizer.pre_name());
     h.feed_u64(static_cast<uint64_t>(tokenizer.n_vocab()));
     for (int32_t id = 0; id < tokenizer.n_vocab(); ++id) h.feed(tokenizer.token_text(id));
-    identity_ = std::string(tokenizer.kind_name()) + ":" + std::string(tokenizer.pre_name()) +
-                ":" + std::to_string(tokenizer.n_vocab()) + ":" + h.hex();
+    identity_ = std::string(tokenizer.kind_name()) + ":" + std::string(tokenizer.pre_name()) + ":" +
+                std::to_string(tokenizer.n_vocab()) + ":" + h.hex();
   }
 
   std::vector<int32_t> encode(std::string_view text) const override {
