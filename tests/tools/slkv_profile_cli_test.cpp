@@ -54,9 +54,10 @@ class ProfileCli : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  // Four probes of about 200 tokens: two depths, both families, two distractor blocks.
+  // Four probes of about 256 tokens: two depths, both families, one distractor block.
   std::string grid() const {
-    return "--lengths 200 --depths 0.3,0.8 --families surface,logic,distractor --max-new 8 -q "
+    return "--lengths 256 --depths 0.3,0.8 --families surface,logic,distractor --distractors 1 "
+           "--max-new 4 -q "
            "--threads 2";
   }
   fs::path dir_;
@@ -81,7 +82,7 @@ TEST_F(ProfileCli, ProfileIsByteIdenticalAcrossRunsAndReadable) {
   EXPECT_EQ(p.meta.created_utc, "2023-11-14T22:13:20Z");
   ASSERT_EQ(p.per_probe.n_probes(), 4);
   for (const auto& rec : p.per_probe.probes) {
-    EXPECT_LE(rec.length_tokens, 200);
+    EXPECT_LE(rec.length_tokens, 256);
     EXPECT_GE(rec.n_steps, 1);
     EXPECT_TRUE(rec.has_distractors);
   }
@@ -144,11 +145,24 @@ TEST_F(ProfileCli, LineageExportCompilesToAPlan) {
        {"surface.json", "retrieval_reasoning.json", "ignore.json", "importance.json"}) {
     EXPECT_TRUE(fs::exists(lineage / f)) << f;
   }
+  // importance.json is METHOD.md section 5's default importance of the profile's own scores.
   const auto imp = nlohmann::json::parse(slurp(lineage / "importance.json"));
   EXPECT_EQ(imp.size(), 30u * 9u);
-  double total = 0;
-  for (const auto& [key, v] : imp.items()) total += v[0].get<double>();
-  EXPECT_GT(total, 0.0);
+  const profile::Profile p = profile::read_profile(out.string());
+  double sum_logic = 0, sum_surface = 0;
+  for (float v : p.scores.logic) sum_logic += v;
+  for (float v : p.scores.surface) sum_surface += v;
+  for (int64_t i = 0; i < 30 * 9; ++i) {
+    const size_t u = static_cast<size_t>(i);
+    double want = 0;
+    if (p.labels.flags[u] != profile::kFlagIgnoring) {
+      if (sum_logic > 0) want += p.scores.logic[u] / sum_logic;
+      if (sum_surface > 0) want += 0.5 * p.scores.surface[u] / sum_surface;
+    }
+    const std::string key = std::to_string(i / 9) + "-" + std::to_string(i % 9);
+    ASSERT_TRUE(imp.contains(key)) << key;
+    EXPECT_NEAR(imp[key][0].get<double>(), want, 1e-12) << key;
+  }
 #ifdef SLKV_COMPILE_BIN
   const std::string cmd =
       std::string(SLKV_COMPILE_BIN) + " " + (lineage / "importance.json").string() + " --model " +
