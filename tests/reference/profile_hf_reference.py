@@ -64,7 +64,9 @@ def hf_probe(model, probe, k):
     answer = probe["answer_tokens"]
     ids = prompt + answer[:-1]  # teacher forcing: one forward gives every answer step's row
     n_prompt = len(prompt)
+    t0 = time.perf_counter()
     out = model(input_ids=torch.tensor([ids]), output_attentions=True, use_cache=False)
+    forward_s = time.perf_counter() - t0
     needle = np.zeros(n_prompt, bool)
     for b, e in probe["spans"]["N"]:
         needle[b:e] = True
@@ -95,7 +97,7 @@ def hf_probe(model, probe, k):
         "retrieval_reasoning": acc["rr"] / n_needle,
         "dist": acc["dist"] / steps,
     }
-    return res
+    return res, forward_s
 
 
 def main():
@@ -124,9 +126,11 @@ def main():
     worst = {}
     total_tokens = 0
     t_run = 0.0
+    t_forward = 0.0
     for i, p in enumerate(probes):
         t1 = time.perf_counter()
-        ref = hf_probe(model, p, args.top_k)
+        ref, forward_s = hf_probe(model, p, args.top_k)
+        t_forward += forward_s
         t_run += time.perf_counter() - t1
         total_tokens += len(p["tokens"]) + len(p["answer_tokens"]) - 1
         for key, want in ref.items():
@@ -137,6 +141,7 @@ def main():
     print(f"transformers {transformers.__version__}, torch {torch.__version__}, "
           f"{args.threads} threads")
     print(f"probes: {len(probes)}, tokens: {total_tokens}, load {load_s:.1f} s, "
+          f"forward {t_forward:.2f} s ({total_tokens / t_forward:.0f} tokens/s), "
           f"forward+statistics {t_run:.2f} s ({total_tokens / t_run:.0f} tokens/s), "
           f"peak RSS {peak_mib:.0f} MiB")
     ok = True

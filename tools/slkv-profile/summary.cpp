@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <ostream>
 #include <string>
@@ -41,9 +42,24 @@ void print_summary(const profile::Profile& p, std::ostream& out, int n_top) {
   std::map<std::string, std::pair<int, int>> by_family;
   std::map<int64_t, std::pair<int, int>> by_length;
   int n_ok = 0;
+  // Probes fall a little short of their target length (whole sentences); group by target.
+  std::vector<int64_t> targets;
+  try {
+    const auto pc = nlohmann::json::parse(m.probe_config_json);
+    targets = pc.at("lengths_tokens").get<std::vector<int64_t>>();
+    std::sort(targets.begin(), targets.end());
+  } catch (const nlohmann::json::exception&) {
+    targets.clear();  // an unreadable configuration: group by actual length
+  }
+  auto target_of = [&](int64_t len) {
+    for (int64_t t : targets) {
+      if (len <= t) return t;
+    }
+    return len;
+  };
   for (const auto& r : p.per_probe.probes) {
     auto& f = by_family[std::string(probes::family_name(r.family))];
-    auto& l = by_length[r.length_tokens];
+    auto& l = by_length[target_of(r.length_tokens)];
     f.second++;
     l.second++;
     if (r.success) {
@@ -56,7 +72,7 @@ void print_summary(const profile::Profile& p, std::ostream& out, int n_top) {
   for (const auto& [name, c] : by_family) {
     out << "  " << name << " " << c.first << "/" << c.second;
   }
-  out << "\nsuccess by length:";
+  out << "\nsuccess by target length:";
   for (const auto& [len, c] : by_length) {
     out << "  " << len << ": " << c.first << "/" << c.second;
   }
