@@ -4,7 +4,8 @@
 //              rows and HeadStats reducing them.
 // Prints tokens/s of both, the overhead, and the peak resident memory of the process.
 //
-//   OMP_NUM_THREADS=2 bench_profile_overhead MODEL [--length 2048] [--runs 3]
+//   OMP_NUM_THREADS=2 bench_profile_overhead MODEL [--length 2048] [--runs 3] [--no-plain]
+// (--no-plain prints 0 for the plain columns)
 
 #include <sys/resource.h>
 
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   app.add_option("model", model_path, "checkpoint")->required();
   app.add_option("--length", length, "probe length in tokens");
   app.add_option("--runs", runs, "repetitions (median reported)");
+  bool no_plain = false;
+  app.add_flag("--no-plain", no_plain, "only the profiling pass (for its peak memory alone)");
   CLI11_PARSE(app, argc, argv);
   try {
     auto ckpt = slkv::Checkpoint::open(model_path);
@@ -66,10 +69,12 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
       session.reset();
       auto t0 = Clock::now();
-      session.forward_last(probe.tokens);
-      for (size_t i = 0; i + 1 < probe.answer_tokens.size(); ++i) {
-        const int32_t one[1] = {probe.answer_tokens[i]};
-        session.forward_last(one);
+      if (!no_plain) {
+        session.forward_last(probe.tokens);
+        for (size_t i = 0; i + 1 < probe.answer_tokens.size(); ++i) {
+          const int32_t one[1] = {probe.answer_tokens[i]};
+          session.forward_last(one);
+        }
       }
       plain.push_back(since(t0));
       t0 = Clock::now();
@@ -81,7 +86,7 @@ int main(int argc, char** argv) {
       std::sort(v.begin(), v.end());
       return v[v.size() / 2];
     };
-    const double p = median(plain), q = median(profiled);
+    const double p = no_plain ? 0.0 : median(plain), q = median(profiled);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf(
