@@ -65,8 +65,10 @@ def hf_probe(model, probe, k):
     ids = prompt + answer[:-1]  # teacher forcing: one forward gives every answer step's row
     n_prompt = len(prompt)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     out = model(input_ids=torch.tensor([ids]), output_attentions=True, use_cache=False)
     forward_s = time.perf_counter() - t0
+    hf_probe.cpu_s += time.process_time() - c0
     needle = np.zeros(n_prompt, bool)
     for b, e in probe["spans"]["N"]:
         needle[b:e] = True
@@ -98,6 +100,9 @@ def hf_probe(model, probe, k):
         "dist": acc["dist"] / steps,
     }
     return res, forward_s
+
+
+hf_probe.cpu_s = 0.0
 
 
 def main():
@@ -143,7 +148,7 @@ def main():
     print(f"probes: {len(probes)}, tokens: {total_tokens}, load {load_s:.1f} s, "
           f"forward {t_forward:.2f} s ({total_tokens / t_forward:.0f} tokens/s), "
           f"forward+statistics {t_run:.2f} s ({total_tokens / t_run:.0f} tokens/s), "
-          f"peak RSS {peak_mib:.0f} MiB")
+          f"forward CPU time {hf_probe.cpu_s:.2f} s, peak RSS {peak_mib:.0f} MiB")
     ok = True
     for key, d in sorted(worst.items()):
         # Integer counts and COPY may flip on a near-tie of the top-k boundary or the argmax.
