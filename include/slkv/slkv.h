@@ -61,8 +61,15 @@ SLKV_API const char* slkv_version(void);
 
 /* ---- enums ------------------------------------------------------------------------------ */
 
-typedef enum slkv_granularity { SLKV_GRANULARITY_KV_HEAD = 0, SLKV_GRANULARITY_QUERY_HEAD = 1 } slkv_granularity;
-typedef enum slkv_pool_kind { SLKV_POOL_MAX = 0, SLKV_POOL_AVG = 1, SLKV_POOL_NONE = 2 } slkv_pool_kind;
+typedef enum slkv_granularity {
+  SLKV_GRANULARITY_KV_HEAD = 0,
+  SLKV_GRANULARITY_QUERY_HEAD = 1
+} slkv_granularity;
+typedef enum slkv_pool_kind {
+  SLKV_POOL_MAX = 0,
+  SLKV_POOL_AVG = 1,
+  SLKV_POOL_NONE = 2
+} slkv_pool_kind;
 typedef enum slkv_budget_mode { SLKV_BUDGET_TOKENS = 0, SLKV_BUDGET_RATIO = 1 } slkv_budget_mode;
 /* NHD: [n_tokens, n_kv_heads, head_dim]; HND: [n_kv_heads, n_tokens, head_dim]. */
 typedef enum slkv_kv_layout { SLKV_LAYOUT_NHD = 0, SLKV_LAYOUT_HND = 1 } slkv_kv_layout;
@@ -72,9 +79,9 @@ typedef enum slkv_kv_layout { SLKV_LAYOUT_NHD = 0, SLKV_LAYOUT_HND = 1 } slkv_kv
 /* The caller's model; a plan for another model is refused at load. */
 typedef struct slkv_model_desc {
   uint32_t struct_size;
-  const char* arch;        /* checked when both it and the plan's are non-empty; NULL ok */
+  const char* arch; /* checked when both it and the plan's are non-empty; NULL ok */
   int64_t n_layers;
-  int64_t n_heads;         /* query heads */
+  int64_t n_heads; /* query heads */
   int64_t n_kv_heads;
   int64_t head_dim;
   const char* fingerprint; /* checked when both it and the plan's are non-empty; NULL ok */
@@ -89,8 +96,8 @@ typedef struct slkv_plan slkv_plan;
 SLKV_API slkv_status slkv_plan_load_file(const char* path, const slkv_model_desc* model,
                                          slkv_plan** out_plan);
 SLKV_API slkv_status slkv_plan_load_memory(const char* data, size_t n_bytes,
-                                           const char* source_name,
-                                           const slkv_model_desc* model, slkv_plan** out_plan);
+                                           const char* source_name, const slkv_model_desc* model,
+                                           slkv_plan** out_plan);
 SLKV_API void slkv_plan_free(slkv_plan* plan);
 
 /* Last error message of calls on this plan ("" when none). */
@@ -121,8 +128,8 @@ SLKV_API slkv_status slkv_plan_get_info(slkv_plan* plan, slkv_plan_info* info);
 /* caps: [n_caps >= n_plan_heads] integer tokens kept beyond the window for a prompt of
  * n_tokens tokens (docs/budget-format.md, "Caps for a prompt"). Setup call: may allocate
  * small temporaries (O(n_layers + n_plan_heads)). */
-SLKV_API slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens,
-                                    int64_t* caps, size_t n_caps);
+SLKV_API slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens, int64_t* caps,
+                                    size_t n_caps);
 
 /* ---- selection --------------------------------------------------------------------------- */
 
@@ -135,10 +142,10 @@ typedef struct slkv_select_params {
   const float* q;     /* [n_heads, n_rows, head_dim], after RoPE */
   const float* k;     /* k_layout: NHD [T, n_kv_heads, head_dim] or HND [n_kv_heads, T, head_dim] */
   slkv_kv_layout k_layout;
-  const int64_t* caps;  /* [n_plan_heads] from slkv_plan_caps (any values >= 0) */
-  int64_t head_begin;   /* plan heads [head_begin, head_end); both 0 = all. Disjoint ranges */
-  int64_t head_end;     /* may run on several threads, each with its own workspace. */
-  void* workspace;      /* slkv_select_workspace_size bytes, 4-byte aligned */
+  const int64_t* caps; /* [n_plan_heads] from slkv_plan_caps (any values >= 0) */
+  int64_t head_begin;  /* plan heads [head_begin, head_end); both 0 = all. Disjoint ranges */
+  int64_t head_end;    /* may run on several threads, each with its own workspace. */
+  void* workspace;     /* slkv_select_workspace_size bytes, 4-byte aligned */
   size_t workspace_bytes;
   float* pooled_scores; /* optional [n_plan_heads, max(0, T - window)] */
   int32_t* kept;        /* [n_plan_heads, kept_stride] ascending positions, window included */
@@ -148,8 +155,7 @@ typedef struct slkv_select_params {
 
 SLKV_API void slkv_select_params_init(slkv_select_params* params);
 
-SLKV_API slkv_status slkv_select_workspace_size(slkv_plan* plan,
-                                                const slkv_select_params* params,
+SLKV_API slkv_status slkv_select_workspace_size(slkv_plan* plan, const slkv_select_params* params,
                                                 size_t* n_bytes);
 
 /* Pooled token scores and kept positions of plan heads of one layer (METHOD.md section 6):
@@ -163,19 +169,18 @@ SLKV_API slkv_status slkv_select(slkv_plan* plan, const slkv_select_params* para
 /* offsets [n_plan_heads + 1] rows: offsets[h + 1] = offsets[h] + n_kept[h] + slack_rows;
  * lengths [n_plan_heads] = n_kept. Head h owns rows [offsets[h], offsets[h + 1]). */
 SLKV_API slkv_status slkv_compact_layout(const int32_t* n_kept, int64_t n_plan_heads,
-                                         int64_t slack_rows, int64_t* offsets,
-                                         int32_t* lengths);
+                                         int64_t slack_rows, int64_t* offsets, int32_t* lengths);
 
 typedef struct slkv_compact_params {
   uint32_t struct_size;
-  int64_t n_tokens;     /* T of src */
+  int64_t n_tokens; /* T of src */
   int64_t n_kv_heads;
   int64_t n_plan_heads; /* n_kv_heads, or n_heads for query granularity (reads h / group) */
   int64_t head_dim;
-  int64_t elem_bytes;   /* 4 for fp32, 2 for fp16/bf16: rows are copied as bytes */
+  int64_t elem_bytes; /* 4 for fp32, 2 for fp16/bf16: rows are copied as bytes */
   slkv_kv_layout layout;
-  const void* src;      /* K or V in `layout` */
-  const int32_t* kept;  /* [n_plan_heads, kept_stride] from slkv_select */
+  const void* src;     /* K or V in `layout` */
+  const int32_t* kept; /* [n_plan_heads, kept_stride] from slkv_select */
   int64_t kept_stride;
   const int64_t* offsets; /* [n_plan_heads + 1] from slkv_compact_layout */
   int32_t* lengths;       /* [n_plan_heads]; slkv_compact_append increments them */

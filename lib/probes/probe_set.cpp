@@ -142,6 +142,11 @@ ProbeBlocks probe_blocks(const ProbeConfig& config, int64_t index) {
   ProbeBlocks out;
   out.needle = make_needle(cell.family, tmpl, rng);
   out.distractors = make_distractors(out.needle, config.n_distractors, rng);
+  if (cell.family == NeedleFamily::kSurface && config.surface_span == SurfaceSpan::kAnswer) {
+    for (Piece& p : out.needle.pieces) {
+      if (p.role == PieceRole::kNeedle && !p.answer) p.role = PieceRole::kPlain;
+    }
+  }
   return out;
 }
 
@@ -278,6 +283,7 @@ nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& hays
   j["prompt_prefix"] = config.prompt_prefix;
   j["question_template"] = config.question_template;
   j["max_new_tokens"] = config.max_new_tokens;
+  j["surface_span"] = config.surface_span == SurfaceSpan::kAnswer ? "answer" : "fact";
   j["n_probes"] = config.n_probes();
   if (haystack.is_builtin()) {
     j["haystack"] = {{"source", "builtin"}};
@@ -288,6 +294,31 @@ nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& hays
   }
   j["tokenizer"] = encoder.identity();
   return j;
+}
+
+ProbeConfig probe_config_from_json(const nlohmann::json& j) {
+  ProbeConfig c;
+  try {
+    c.lengths_tokens = j.at("lengths_tokens").get<std::vector<int64_t>>();
+    c.depths = j.at("depths").get<std::vector<double>>();
+    c.families.clear();
+    for (const auto& f : j.at("families")) c.families.push_back(parse_family(f.get<std::string>()));
+    c.repeats = j.at("repeats").get<int>();
+    c.n_distractors = j.at("n_distractors").get<int>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.prompt_prefix = j.at("prompt_prefix").get<std::string>();
+    c.question_template = j.at("question_template").get<std::string>();
+    c.max_new_tokens = j.at("max_new_tokens").get<int>();
+    const std::string span = j.at("surface_span").get<std::string>();
+    if (span != "answer" && span != "fact") {
+      throw Error("probe configuration: surface_span must be answer or fact, got " + span);
+    }
+    c.surface_span = span == "answer" ? SurfaceSpan::kAnswer : SurfaceSpan::kFact;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("probe configuration: ") + e.what());
+  }
+  c.validate();
+  return c;
 }
 
 }  // namespace slkv::probes

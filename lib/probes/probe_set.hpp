@@ -25,6 +25,11 @@ inline constexpr const char* kDefaultQuestionTemplate =
     "\n\nAnswer the question using the text above. Reply with the answer only.\n"
     "Question: {question}\nAnswer:";
 
+// What N is for a surface needle. kAnswer (default): the answer value the model must copy,
+// as in Wu et al.'s retrieval score, so a head that copies every answer token scores 1 and the
+// absolute cut tau_s = 0.1 keeps its meaning. kFact: the whole fact sentence.
+enum class SurfaceSpan { kAnswer, kFact };
+
 struct ProbeConfig {
   std::vector<int64_t> lengths_tokens;  // prompt length targets (BOS included); each probe is
                                         // at most this long and short of it by < 1 sentence
@@ -33,9 +38,11 @@ struct ProbeConfig {
   int repeats = 1;        // probes per (length, depth, family) cell
   int n_distractors = 2;  // irrelevant same-form blocks per probe
   uint64_t seed = 0;
-  std::string prompt_prefix;  // text right after BOS (e.g. a chat turn opener)
+  std::string prompt_prefix;  // text right after BOS (a chat turn opener: markers map to their
+                              // ids when the encoder parses special tokens)
   std::string question_template = kDefaultQuestionTemplate;  // must contain "{question}" once
   int max_new_tokens = 24;  // decoding budget, recorded for the driver
+  SurfaceSpan surface_span = SurfaceSpan::kAnswer;
 
   int64_t n_probes() const;
   // Throws slkv::Error describing the first invalid field.
@@ -72,7 +79,8 @@ struct Probe {
 };
 
 // What probe `index` inserts: its needle and distractor blocks, drawn from its own stream
-// derive_seed(seed, "needle", index). build_probe uses exactly these.
+// derive_seed(seed, "needle", index), with config.surface_span applied to the needle's roles.
+// build_probe uses exactly these.
 struct ProbeBlocks {
   Needle needle;
   std::vector<std::vector<Piece>> distractors;
@@ -89,5 +97,8 @@ std::vector<Probe> build_probe_set(const ProbeConfig& config, const Haystack& ha
 // file names and content hash) and the encoder identity.
 nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& haystack,
                                  const TextEncoder& encoder);
+// The ProbeConfig fields back from probe_config_json's output (haystack and tokenizer are
+// the caller's to check). Throws slkv::Error on a missing or mistyped field.
+ProbeConfig probe_config_from_json(const nlohmann::json& j);
 
 }  // namespace slkv::probes

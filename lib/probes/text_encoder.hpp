@@ -13,7 +13,10 @@ namespace slkv::probes {
 class TextEncoder {
  public:
   virtual ~TextEncoder() = default;
-  // Ids of `text` with no special tokens added (no BOS, no EOS). Deterministic.
+  // Ids of exactly `text`: nothing added (no BOS, no EOS, and no SentencePiece dummy-prefix
+  // space: probe pieces carry their own leading space, so a tokenizer with add_space_prefix
+  // must not add another). Special-token markers written in the text (chat templates in the
+  // prompt prefix or question template) may map to their ids. Deterministic.
   virtual std::vector<int32_t> encode(std::string_view text) const = 0;
   // The begin-of-sequence id prepended to every probe, or -1 when the model uses none.
   virtual int32_t bos() const = 0;

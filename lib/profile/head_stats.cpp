@@ -11,17 +11,28 @@
 namespace slkv::profile {
 namespace {
 
-// Row positions ranked by weight, highest first; equal weights rank the lower position first,
-// so the top-k set is a deterministic function of the row.
+// The m best row positions, best first: higher weight first, and among equal weights the
+// lower position first, so the top-k set is a deterministic function of the row. One pass with
+// a heap of the m best seen so far (front = the worst of them): O(T) for a peaked softmax row,
+// O(T log m) at worst, and no O(T) index array.
 void rank_top(std::span<const float> row, int64_t m, std::vector<int32_t>& order) {
-  const int64_t n = static_cast<int64_t>(row.size());
-  order.resize(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
+  const auto n = static_cast<int64_t>(row.size());
+  m = std::min(m, n);
   auto better = [&](int32_t a, int32_t b) {
     return row[a] > row[b] || (row[a] == row[b] && a < b);
   };
-  if (m < n) std::nth_element(order.begin(), order.begin() + m, order.end(), better);
-  std::sort(order.begin(), order.begin() + m, better);
+  order.clear();
+  if (m <= 0) return;
+  for (int32_t j = 0; j < static_cast<int32_t>(m); ++j) order.push_back(j);
+  std::make_heap(order.begin(), order.end(), better);
+  for (int64_t j = m; j < n; ++j) {
+    // Scanning in position order, an equal weight never beats an earlier position.
+    if (!(row[static_cast<size_t>(j)] > row[static_cast<size_t>(order.front())])) continue;
+    std::pop_heap(order.begin(), order.end(), better);
+    order.back() = static_cast<int32_t>(j);
+    std::push_heap(order.begin(), order.end(), better);
+  }
+  std::sort(order.begin(), order.end(), better);
 }
 
 }  // namespace
@@ -60,6 +71,15 @@ void HeadStats::begin_probe(const ProbeView& probe) {
     }
   }
   if (n_needle_ == 0) throw Error("head statistics: probe has an empty needle span N");
+  needle_runs_.clear();
+  for (int64_t p = 0; p < n_prompt; ++p) {
+    if (!(role_[static_cast<size_t>(p)] & kInNeedle)) continue;
+    if (!needle_runs_.empty() && needle_runs_.back().end == p) {
+      needle_runs_.back().end = p + 1;
+    } else {
+      needle_runs_.push_back({p, p + 1});
+    }
+  }
   has_distractors_ = any_distractor;
   std::fill(acc_.begin(), acc_.end(), Accumulator{});
   in_probe_ = true;
@@ -89,7 +109,7 @@ RowStats HeadStats::row_stats(int step, std::span<const float> row, int32_t emit
 
   const int64_t k = std::min<int64_t>(options_.top_k, n_keys);
   const int64_t n_top_needle = std::min<int64_t>(n_needle_, n_keys);
-  thread_local std::vector<int32_t> order;  // [n_keys] scratch, reused across calls
+  thread_local std::vector<int32_t> order;  // [max(k, |N|)] scratch, reused across calls
   rank_top(row, std::max(k, n_top_needle), order);
 
   auto role_at = [&](int64_t pos) -> uint8_t {
@@ -113,8 +133,8 @@ RowStats HeadStats::row_stats(int step, std::span<const float> row, int32_t emit
     if (role_at(pos) & kInNeedle) s.rr_mass += row[static_cast<size_t>(pos)];
   }
   double needle_mass = 0;
-  for (int64_t p = 0; p < n_prompt; ++p) {
-    if (role_[static_cast<size_t>(p)] & kInNeedle) needle_mass += row[static_cast<size_t>(p)];
+  for (const probes::Span& span : needle_runs_) {
+    for (int64_t p = span.begin; p < span.end; ++p) needle_mass += row[static_cast<size_t>(p)];
   }
   s.wfp = top_mass - s.wtp;
   s.fp = k - s.tp;
@@ -124,17 +144,21 @@ RowStats HeadStats::row_stats(int step, std::span<const float> row, int32_t emit
   s.wtn = std::max(0.0, total - top_mass - s.wfn);
   s.tn = n_keys - s.tp - s.fp - s.fn;
 
-  const int32_t argmax = order[0];
-  s.copy =
-      (role_at(argmax) & kInNeedle) && prompt_tokens_[static_cast<size_t>(argmax)] == emitted_token;
+  s.argmax = order[0];
+  s.copy = emitted_token >= 0 && copies(s.argmax, emitted_token);
   s.dist = top_mass > 0 ? top_in_distractor / top_mass : 0.0;
   s.inf_score = s.wtp > 0 ? 2 * s.wtp / (2 * s.wtp + s.wfp + s.wfn) : 0.0;
   s.ignore_fallback = (s.wtn + s.wfp) > 0 ? s.wtn / (s.wtn + s.wfp) : 1.0;
   return s;
 }
 
-void HeadStats::observe(int layer, int q_head, int step, std::span<const float> row,
-                        int32_t emitted_token) {
+bool HeadStats::copies(int64_t argmax, int32_t emitted_token) const {
+  const auto n_prompt = static_cast<int64_t>(prompt_tokens_.size());
+  return argmax < n_prompt && (role_[static_cast<size_t>(argmax)] & kInNeedle) &&
+         prompt_tokens_[static_cast<size_t>(argmax)] == emitted_token;
+}
+
+void HeadStats::observe(int layer, int q_head, int step, std::span<const float> row) {
   if (!in_probe_) throw Error("head statistics: observe() outside begin_probe/end_probe");
   if (layer < 0 || layer >= n_layers_ || q_head < 0 || q_head >= n_query_heads_) {
     throw Error("head statistics: head (" + std::to_string(layer) + ", " + std::to_string(q_head) +
@@ -142,14 +166,19 @@ void HeadStats::observe(int layer, int q_head, int step, std::span<const float> 
                 "]");
   }
   Accumulator& a = acc_[static_cast<size_t>(layer * n_query_heads_ + q_head)];
+  if (a.pending_argmax >= 0) {
+    throw Error("head statistics: head (" + std::to_string(layer) + ", " + std::to_string(q_head) +
+                ") observed step " + std::to_string(step) + " before emit(" +
+                std::to_string(a.next_step - 1) + ")");
+  }
   if (step != a.next_step) {
     throw Error("head statistics: head (" + std::to_string(layer) + ", " + std::to_string(q_head) +
                 ") got step " + std::to_string(step) + ", expected " + std::to_string(a.next_step));
   }
-  const RowStats s = row_stats(step, row, emitted_token);
+  const RowStats s = row_stats(step, row);
   a.n_steps += 1;
   a.next_step += 1;
-  a.copy += s.copy ? 1.0 : 0.0;
+  a.pending_argmax = s.argmax;
   a.inf_score += s.inf_score;
   a.rr_mass += s.rr_mass;
   a.dist += s.dist;
@@ -164,12 +193,40 @@ void HeadStats::observe(int layer, int q_head, int step, std::span<const float> 
   a.tn += s.tn;
 }
 
+void HeadStats::observe(int layer, int q_head, int step, std::span<const float> row,
+                        int32_t emitted_token) {
+  observe(layer, q_head, step, row);
+  Accumulator& a = acc_[static_cast<size_t>(layer * n_query_heads_ + q_head)];
+  a.copy += copies(a.pending_argmax, emitted_token) ? 1.0 : 0.0;
+  a.pending_argmax = -1;
+}
+
+void HeadStats::emit(int step, int32_t emitted_token) {
+  if (!in_probe_) throw Error("head statistics: emit() outside begin_probe/end_probe");
+  for (size_t i = 0; i < acc_.size(); ++i) {
+    Accumulator& a = acc_[i];
+    if (a.next_step != step + 1 || a.pending_argmax < 0) {
+      throw Error("head statistics: emit(" + std::to_string(step) + ") but head (" +
+                  std::to_string(i / n_query_heads_) + ", " + std::to_string(i % n_query_heads_) +
+                  ") has no pending row for that step");
+    }
+  }
+  for (Accumulator& a : acc_) {
+    a.copy += copies(a.pending_argmax, emitted_token) ? 1.0 : 0.0;
+    a.pending_argmax = -1;
+  }
+}
+
 ProbeHeadValues HeadStats::end_probe(bool success) {
   if (!in_probe_) throw Error("head statistics: end_probe() without begin_probe()");
   in_probe_ = false;
   const int64_t n_steps = acc_.front().n_steps;
   if (n_steps == 0) throw Error("head statistics: probe ended before any answer step");
   for (size_t i = 0; i < acc_.size(); ++i) {
+    if (acc_[i].pending_argmax >= 0) {
+      throw Error("head statistics: probe ended before emit(" +
+                  std::to_string(acc_[i].next_step - 1) + ")");
+    }
     if (acc_[i].n_steps != n_steps) {
       throw Error("head statistics: head (" + std::to_string(i / n_query_heads_) + ", " +
                   std::to_string(i % n_query_heads_) + ") saw " + std::to_string(acc_[i].n_steps) +

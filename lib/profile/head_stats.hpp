@@ -4,22 +4,30 @@
 // of numbers (top-k masses, the weighted confusion cells, COPY_t, DIST_t, the
 // retrieval-reasoning mass). Nothing T x T is ever held: a row is read once and dropped.
 //
-// How the engine feeds this (the tap contract; the driver lives in the slkv-profile tool):
+// How the engine feeds this (the driver lives in the slkv-profile tool; the tap is
+// slkv::AttentionObserver in lib/engine/attention_tap.hpp):
 //   1. The driver builds a probe (lib/probes) and calls begin_probe() with its prompt tokens and
-//      its spans N (answer-bearing) and D (distractors), all in prompt positions.
-//   2. It runs the prompt through the engine with the attention tap enabled for the last
-//      prompt position only, then decodes greedily (or teacher-forces the gold answer). Step t
+//      its spans N (answer-bearing) and D (distractors), all in prompt positions
+//      (profile/probe_bridge.hpp: probe_view).
+//   2. It runs the prompt through the engine with an observer whose select_rows() picks only
+//      the newest query, then decodes greedily (or teacher-forces the gold answer). Step t
 //      (t = 0 is the last prompt token) is the query at position n_prompt - 1 + t; its row has
-//      n_prompt + t keys (every earlier key, including already generated answer tokens).
-//   3. For every layer l and query head h the tap hands over the post-softmax row (fp32, keys in
-//      position order, zeros outside a sliding window) and the driver calls
-//      observe(l, h, t, row, emitted) where `emitted` is the token chosen at step t (greedy
-//      argmax, or the forced gold token). Calls for distinct (layer, query head) pairs may come
-//      from different threads at once; calls for the same pair must be serialised.
+//      n_prompt + t keys (every earlier key, including already generated answer tokens). The
+//      KV cache must be uncompressed while profiling, so AttentionRows::row(h, r) is over key
+//      positions 0, 1, ..., n_prompt - 1 + t in order (sliding-window layers: zeros outside
+//      the window).
+//   3. In on_attention(), for every query head h of the layer, the observer calls
+//      observe(layer, h, t, rows.row(h, 0)). The token emitted at step t is only known after
+//      the forward pass (greedy argmax of its logits), so the driver then calls emit(t, token),
+//      which settles COPY_t for every head. With teacher forcing the token is known up front
+//      and observe(layer, h, t, row, token) does both at once. Calls for distinct
+//      (layer, query head) pairs may come from different threads at once (a parallel loop over
+//      heads); calls for the same pair, and emit(), must be serialised.
 //   4. After the last step the driver scores the generated text (scores.hpp, probe_succeeded)
-//      and calls end_probe(success), which returns the probe's per-head values.
+//      and calls end_probe(success), which returns the probe's per-head values
+//      (PerProbeStats::append with probe_record(probe, output) stores them).
 //
-// Memory: O(n_prompt) for the span mask plus O(T) scratch per calling thread, and
+// Memory: O(n_prompt) for the span mask, O(k + |N|) scratch per calling thread, and
 // O(n_layers * n_query_heads) accumulators.
 
 #include <cstdint>
@@ -62,7 +70,8 @@ struct ProbeHeadValues {
 struct RowStats {
   double wtp = 0, wfp = 0, wfn = 0, wtn = 0;
   int64_t tp = 0, fp = 0, fn = 0, tn = 0;
-  bool copy = false;
+  bool copy = false;           // needs the emitted token; false when none was given
+  int64_t argmax = 0;          // top-1 key (lowest position among equal weights)
   double dist = 0;             // mass of top-k inside D / mass of top-k
   double inf_score = 0;        // 2 WTP / (2 WTP + WFP + WFN), 0 when WTP = 0
   double rr_mass = 0;          // mass of the top-|N| entries that fall inside N
@@ -74,13 +83,19 @@ class HeadStats {
   HeadStats(int64_t n_layers, int64_t n_query_heads, HeadStatsOptions options = {});
 
   void begin_probe(const ProbeView& probe);
-  // `row` is [n_prompt + step] (softmax over all keys up to the query position).
+  // `row` is [n_prompt + step] (softmax over all keys up to the query position). Without a
+  // token, COPY_t waits for emit(step, token).
+  void observe(int layer, int q_head, int step, std::span<const float> row);
   void observe(int layer, int q_head, int step, std::span<const float> row, int32_t emitted_token);
+  // The token emitted at `step`: settles COPY_t of every head observed at that step without a
+  // token. Every head must have been observed at `step`.
+  void emit(int step, int32_t emitted_token);
   // Every head must have seen the same steps 0..n-1. Returns the per-head values.
   ProbeHeadValues end_probe(bool success);
 
-  // Reduces one row against the current probe without accumulating it.
-  RowStats row_stats(int step, std::span<const float> row, int32_t emitted_token) const;
+  // Reduces one row against the current probe without accumulating it (emitted_token < 0:
+  // unknown, copy stays false).
+  RowStats row_stats(int step, std::span<const float> row, int32_t emitted_token = -1) const;
 
   int64_t n_layers() const { return n_layers_; }
   int64_t n_query_heads() const { return n_query_heads_; }
@@ -90,6 +105,7 @@ class HeadStats {
   struct Accumulator {
     int64_t n_steps = 0;
     int64_t next_step = 0;
+    int64_t pending_argmax = -1;  // argmax key of the last step while its token is unknown
     double copy = 0, inf_score = 0, rr_mass = 0, dist = 0, ignore_fallback = 0;
     double wtp = 0, wfp = 0, wfn = 0, wtn = 0;
     int64_t tp = 0, fp = 0, fn = 0, tn = 0;
@@ -105,6 +121,9 @@ class HeadStats {
   std::vector<int32_t> prompt_tokens_;  // [n_prompt]
   std::vector<uint8_t> role_;           // [n_prompt] kInNeedle | kInDistractor
   int64_t n_needle_ = 0;
+  std::vector<probes::Span> needle_runs_;  // N as disjoint sorted runs
+
+  bool copies(int64_t argmax, int32_t emitted_token) const;
   bool has_distractors_ = false;
   std::vector<Accumulator> acc_;  // [n_layers, n_query_heads]
 };

@@ -1,5 +1,6 @@
 #include "profile/profile_h5.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 
@@ -64,6 +65,13 @@ void check_consistent(const Profile& p, const std::string& path) {
   }
   if (p.labels.flags.size() != n || p.labels.primary.size() != n) {
     throw_file_error(where, "labels have the wrong size");
+  }
+  for (ScoreKind k : kAllScores) {
+    for (float x : p.scores.values(k)) {
+      if (!std::isfinite(x)) {
+        throw_file_error(where, "score " + std::string(score_name(k)) + " is not finite");
+      }
+    }
   }
 }
 
@@ -196,6 +204,12 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   io.attr<double>(labels.get(), "share_ignoring", t.share_ignoring);
 }
 
+void check_finite(const Io& io, const std::vector<float>& v, const std::string& name) {
+  for (float x : v) {
+    if (!std::isfinite(x)) io.fail(name + " holds a NaN or infinite value");
+  }
+}
+
 template <typename T>
 void check_values(const Io& io, const std::vector<T>& v, T max, const char* name) {
   for (T x : v) {
@@ -231,6 +245,7 @@ Profile read_profile(const std::string& path) {
   for (ScoreKind k : kAllScores) {
     const std::string name(score_name(k));
     p.scores.values(k) = io.read_dataset<float>(scores.get(), name, {L, H});
+    check_finite(io, p.scores.values(k), "scores/" + name);
     Handle d(io.check(H5Dopen2(scores.get(), name.c_str(), H5P_DEFAULT), name), H5Dclose);
     const auto n = io.read_attr<int64_t>(d.get(), "n_probes");
     switch (k) {
@@ -281,6 +296,7 @@ Profile read_profile(const std::string& path) {
   Handle per_probe = io.open_group(file.get(), "per_probe");
   for (const FloatField& f : kFloatFields) {
     p.per_probe.*f.member = io.read_dataset<float>(per_probe.get(), f.name, {P, L, H});
+    check_finite(io, p.per_probe.*f.member, std::string("per_probe/") + f.name);
   }
   for (const IntField& f : kIntFields) {
     p.per_probe.*f.member = io.read_dataset<int32_t>(per_probe.get(), f.name, {P, L, H});

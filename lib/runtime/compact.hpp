@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "runtime/select.hpp"
+#include "runtime/select_types.hpp"
 
 namespace slkv::runtime {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "runtime/compact.hpp"
-#include "runtime/select.hpp"
+#include "runtime/select_types.hpp"
 
 namespace slkv::runtime::cuda {
 

@@ -8,8 +8,6 @@
 namespace slkv::runtime {
 namespace {
 
-constexpr int kHistBins = 2048;
-
 // Order-preserving map of floats to unsigned keys (-0 and +0 collapse first).
 inline uint32_t ordered_key(float x) {
   uint32_t bits = std::bit_cast<uint32_t>(x + 0.0f);
@@ -60,67 +58,127 @@ void scores_from_qk(const SelectConfig& cfg, const ScoreInput& in, int64_t qh, f
   for (int64_t j = 0; j < t; ++j) row[j] /= n;
 }
 
+// Interior of the pooling, out[j] (+)= op(base[j], ..., base[j + 2R]) with a fixed radius so
+// the compiler unrolls the window and vectorizes over j (one pass over the row).
+template <int R, bool kAvg, bool kAdd>
+void pool_interior(const float* base, int64_t n, float* out) {
+  for (int64_t j = 0; j < n; ++j) {
+    float v = base[j];
+    for (int o = 1; o <= 2 * R; ++o) v = kAvg ? v + base[j + o] : std::max(v, base[j + o]);
+    if constexpr (kAvg) v = v / static_cast<float>(2 * R + 1);
+    out[j] = kAdd ? out[j] + v : v;
+  }
+}
+
+template <bool kAvg, bool kAdd>
+void pool_interior_any(int64_t r, const float* base, int64_t n, float* out) {
+  switch (r) {
+    case 0:
+      return pool_interior<0, kAvg, kAdd>(base, n, out);
+    case 1:
+      return pool_interior<1, kAvg, kAdd>(base, n, out);
+    case 2:
+      return pool_interior<2, kAvg, kAdd>(base, n, out);
+    case 3:
+      return pool_interior<3, kAvg, kAdd>(base, n, out);
+    case 4:
+      return pool_interior<4, kAvg, kAdd>(base, n, out);
+    case 5:
+      return pool_interior<5, kAvg, kAdd>(base, n, out);
+    default:
+      for (int64_t j = 0; j < n; ++j) {
+        float v = base[j];
+        for (int64_t o = 1; o <= 2 * r; ++o) v = kAvg ? v + base[j + o] : std::max(v, base[j + o]);
+        if constexpr (kAvg) v = v / static_cast<float>(2 * r + 1);
+        out[j] = kAdd ? out[j] + v : v;
+      }
+  }
+}
+
 // acc[j] (+)= pool(row[0, C))[j]; the window [-r, r] is cut at the ends (padding never wins).
+// Every output sums (avg) or maxes its inputs left to right, the order the reference uses.
 void pool_into(const SelectConfig& cfg, const float* row, int64_t n_cand, float* acc, bool add) {
   const int64_t r = cfg.pool == PoolKind::kNone ? 0 : cfg.pool_kernel / 2;
-  for (int64_t j = 0; j < n_cand; ++j) {
+  const bool avg = cfg.pool == PoolKind::kAvg;
+  auto edge = [&](int64_t j) {
     const int64_t lo = std::max<int64_t>(0, j - r), hi = std::min(n_cand - 1, j + r);
-    float v;
-    if (cfg.pool == PoolKind::kAvg) {
-      float s = 0.0f;
-      for (int64_t i = lo; i <= hi; ++i) s += row[i];
-      v = s / static_cast<float>(hi - lo + 1);
-    } else {
-      v = row[lo];
-      for (int64_t i = lo + 1; i <= hi; ++i) v = std::max(v, row[i]);
-    }
+    float v = row[lo];
+    for (int64_t i = lo + 1; i <= hi; ++i) v = avg ? v + row[i] : std::max(v, row[i]);
+    v = avg ? v / static_cast<float>(hi - lo + 1) : v;
     acc[j] = add ? acc[j] + v : v;
+  };
+  const int64_t lo_end = std::min(r, n_cand), hi_begin = std::max(lo_end, n_cand - r);
+  for (int64_t j = 0; j < lo_end; ++j) edge(j);
+  for (int64_t j = hi_begin; j < n_cand; ++j) edge(j);
+  const float* base = row + lo_end - r;  // output lo_end + j pools base[j .. j + 2r]
+  const int64_t n_mid = hi_begin - lo_end;
+  float* out = acc + lo_end;
+  if (avg) {
+    add ? pool_interior_any<true, true>(r, base, n_mid, out)
+        : pool_interior_any<true, false>(r, base, n_mid, out);
+  } else {
+    add ? pool_interior_any<false, true>(r, base, n_mid, out)
+        : pool_interior_any<false, false>(r, base, n_mid, out);
   }
 }
 
 }  // namespace
 
-int64_t select_top_k(std::span<const float> scores, int64_t k, uint32_t* hist, int32_t* kept) {
+int64_t select_top_k(std::span<const float> scores, int64_t k, const TopKScratch& scratch,
+                     int32_t* kept) {
   const auto n = static_cast<int64_t>(scores.size());
   if (k <= 0) return 0;
   if (k >= n) {
     for (int64_t j = 0; j < n; ++j) kept[j] = static_cast<int32_t>(j);
     return n;
   }
-  // Radix select of the k-th largest key over 11 + 11 + 10 bits: `prefix` fixes the high bits
-  // found so far, `need` counts how many of the keys sharing that prefix are still to take.
-  uint32_t prefix = 0, prefix_mask = 0;
-  int64_t need = k;
-  const int shifts[3] = {21, 10, 0};
-  const int widths[3] = {11, 11, 10};
-  for (int pass = 0; pass < 3; ++pass) {
-    const int shift = shifts[pass];
-    const uint32_t bins = 1u << widths[pass];
-    std::fill(hist, hist + bins, 0u);
-    for (int64_t j = 0; j < n; ++j) {
-      uint32_t key = ordered_key(scores[j]);
-      if ((key & prefix_mask) == prefix) ++hist[(key >> shift) & (bins - 1)];
-    }
-    uint32_t b = bins;
+  uint32_t* keys = scratch.keys;
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    keys[j] = ordered_key(scores[j]);
+    lo = std::min(lo, keys[j]);
+    hi = std::max(hi, keys[j]);
+  }
+  // Threshold key `thr` (the k-th largest) and how many keys equal to it are taken (`n_eq`).
+  uint32_t thr = hi;
+  int64_t n_eq = k;
+  if (lo != hi) {
+    // Histogram of the kTopKBins-wide digit just below the bits all keys share.
+    const int top_bit = 31 - std::countl_zero(lo ^ hi);
+    const int shift = std::max(0, top_bit + 1 - std::countr_zero(unsigned{kTopKBins}));
+    uint32_t* hist = scratch.hist;
+    std::fill(hist, hist + kTopKBins, 0u);
+    for (int64_t j = 0; j < n; ++j) ++hist[((keys[j] - lo) >> shift) & (kTopKBins - 1)];
+    // (keys - lo) >> shift < kTopKBins because hi - lo < 2^(top_bit + 1).
+    int64_t need = k;
+    uint32_t b = kTopKBins;
     while (b-- > 0) {
       if (static_cast<int64_t>(hist[b]) >= need) break;
       need -= hist[b];
     }
-    prefix |= b << shift;
-    prefix_mask |= (bins - 1) << shift;
+    // Resolve inside bucket b: sort its members by (key desc, index asc), take `need`.
+    int32_t* cand = scratch.candidates;
+    int64_t n_cand = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      if (((keys[j] - lo) >> shift) == b) cand[n_cand++] = static_cast<int32_t>(j);
+    }
+    std::sort(cand, cand + n_cand,
+              [&](int32_t x, int32_t y) { return keys[x] != keys[y] ? keys[x] > keys[y] : x < y; });
+    thr = keys[cand[need - 1]];
+    n_eq = 0;
+    for (int64_t i = 0; i < need; ++i) n_eq += keys[cand[i]] == thr;
   }
-  // `prefix` is now the k-th largest key; take everything above it and the first `need` equal.
   int64_t written = 0;
   for (int64_t j = 0; j < n; ++j) {
-    uint32_t key = ordered_key(scores[j]);
-    if (key > prefix || (key == prefix && need-- > 0)) kept[written++] = static_cast<int32_t>(j);
+    const uint32_t key = keys[j];
+    if (key > thr || (key == thr && n_eq-- > 0)) kept[written++] = static_cast<int32_t>(j);
   }
   return written;
 }
 
 int64_t select_workspace_floats(const SelectConfig& cfg, const ScoreInput& in) {
   const int64_t t = std::max<int64_t>(cfg.n_tokens, 0);
-  return t + cfg.n_candidates() + (in.q ? t : 0) + kHistBins;
+  return t + 3 * cfg.n_candidates() + (in.q ? t : 0) + kTopKBins;
 }
 
 const char* select_check(const SelectConfig& cfg, const ScoreInput& in) {
@@ -140,10 +198,12 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
                   int64_t head_begin, int64_t head_end, std::span<float> workspace,
                   const SelectOutput& out, const char** error) {
   const int64_t t = cfg.n_tokens, n_cand = cfg.n_candidates();
-  float* row = workspace.data();                                      // [T]
-  float* acc = row + t;                                               // [n_candidates]
-  float* logits = acc + n_cand;                                       // [T] (q/k input only)
-  auto* hist = reinterpret_cast<uint32_t*>(logits + (in.q ? t : 0));  // [2048]
+  float* row = workspace.data();                          // [T]
+  float* acc = row + t;                                   // [n_candidates]
+  float* tmp = acc + n_cand;                              // [n_candidates], also top-k keys
+  auto* cand = reinterpret_cast<int32_t*>(tmp + n_cand);  // [n_candidates]
+  float* logits = tmp + 2 * n_cand;                       // [T] (q/k input only)
+  auto* hist = reinterpret_cast<uint32_t*>(logits + (in.q ? t : 0));  // [kTopKBins]
   const int64_t per_head = cfg.kv_granularity ? cfg.group() : 1;
   for (int64_t h = head_begin; h < head_end; ++h) {
     const int64_t cap = std::max<int64_t>(0, caps[static_cast<size_t>(h)]);
@@ -159,12 +219,15 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
     if (rank || (out.pooled && n_cand > 0)) {
       for (int64_t g = 0; g < per_head; ++g) {
         const int64_t qh = cfg.kv_granularity ? h * per_head + g : h;
-        if (in.probs) {
+        const float* scores = row;
+        if (in.probs && cfg.n_rows == 1) {
+          scores = in.probs + qh * t;  // already one averaged row: x / 1 == x, no copy
+        } else if (in.probs) {
           scores_from_probs(cfg, in, qh, row);
         } else {
           scores_from_qk(cfg, in, qh, row, logits);
         }
-        pool_into(cfg, row, n_cand, acc, g > 0);
+        pool_into(cfg, scores, n_cand, acc, g > 0);
       }
       if (per_head > 1) {
         const auto n_group = static_cast<float>(per_head);
@@ -179,7 +242,8 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
       if (out.pooled) std::memcpy(out.pooled + h * n_cand, acc, sizeof(float) * n_cand);
     }
     if (rank) {
-      n = select_top_k({acc, static_cast<size_t>(n_cand)}, k, hist, kept);
+      n = select_top_k({acc, static_cast<size_t>(n_cand)}, k,
+                       TopKScratch{reinterpret_cast<uint32_t*>(tmp), cand, hist}, kept);
     } else {
       // Nothing to rank: keep no candidate (cap 0) or all of them (cap >= T - w).
       for (int64_t j = 0; j < k; ++j) kept[n++] = static_cast<int32_t>(j);

@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "scratch_dir.hpp"
 
 namespace {
 
@@ -95,8 +96,7 @@ TEST(Haystack, SplitsSentencesAndParagraphs) {
 }
 
 TEST(Haystack, UserFilesWrapAround) {
-  const auto dir = std::filesystem::temp_directory_path() / "slkv_haystack_test";
-  std::filesystem::create_directories(dir);
+  const auto dir = slkv::test::scratch_dir();
   const auto a = (dir / "a.txt").string(), b = (dir / "b.txt").string();
   slkv::write_file_atomic(a, "Alpha one. Alpha two.");
   slkv::write_file_atomic(b, "Beta one.");
@@ -119,8 +119,7 @@ TEST(Haystack, UserFilesWrapAround) {
 }
 
 TEST(Haystack, BadFilesNameTheFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "slkv_haystack_test";
-  std::filesystem::create_directories(dir);
+  const auto dir = slkv::test::scratch_dir();
   const auto empty = (dir / "empty.txt").string();
   const auto binary = (dir / "binary.bin").string();
   slkv::write_file_atomic(empty, "  \n\n ");

@@ -8,6 +8,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "probes/probe_jsonl.hpp"
+#include "scratch_dir.hpp"
 #include "test_encoders.hpp"
 
 namespace {
@@ -78,6 +79,12 @@ void check_spans_exact(const Encoder& enc, const ProbeConfig& config) {
     EXPECT_EQ(p.answer_span, (Span{p.n_prompt(), p.n_prompt() + (int64_t)p.answer_tokens.size()}));
     if (p.family == NeedleFamily::kSurface) {
       EXPECT_EQ(decode_spans(enc, p, p.answer_in_needle), " " + p.answer);
+      if (config.surface_span == slkv::probes::SurfaceSpan::kAnswer) {
+        EXPECT_EQ(p.needle_spans, p.answer_in_needle);  // N is the answer value
+      } else {
+        EXPECT_EQ(p.needle_spans.size(), 1u);
+        EXPECT_EQ(p.needle_spans[0], p.needle_block);  // N is the whole fact
+      }
     }
     // The whole prompt decodes to its text, BOS first when the encoder has one.
     const size_t skip = enc.bos() >= 0 ? 1 : 0;
@@ -96,6 +103,12 @@ void check_spans_exact(const Encoder& enc, const ProbeConfig& config) {
 
 TEST(ProbeSet, SpansAreExactWithAByteEncoder) {
   check_spans_exact(slkv::test::ByteEncoder(), small_grid(7));
+}
+
+TEST(ProbeSet, SpansAreExactWithSurfaceFactSpans) {
+  auto config = small_grid(9);
+  config.surface_span = slkv::probes::SurfaceSpan::kFact;
+  check_spans_exact(slkv::test::ByteEncoder(), config);
 }
 
 TEST(ProbeSet, SpansAreExactWithAWordEncoderWithoutBos) {
@@ -191,12 +204,33 @@ TEST(ProbeSet, DefaultGrid) {
   EXPECT_DOUBLE_EQ(d[3], 0.3);
 }
 
+TEST(ProbeSet, ConfigJsonRegeneratesTheSameProbes) {
+  slkv::test::ByteEncoder enc;
+  const auto hay = slkv::probes::Haystack::builtin();
+  auto c = small_grid(21);
+  c.prompt_prefix = "User: ";
+  c.n_distractors = 1;
+  c.surface_span = slkv::probes::SurfaceSpan::kFact;
+  const auto j = slkv::probes::probe_config_json(c, hay, enc);
+  EXPECT_EQ(j["surface_span"], "fact");
+  EXPECT_EQ(j["haystack"]["source"], "builtin");
+  EXPECT_EQ(j["tokenizer"], "test-bytes");
+  EXPECT_EQ(j["n_probes"], c.n_probes());
+  const auto back = slkv::probes::probe_config_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(slkv::probes::probe_config_json(back, hay, enc), j);
+  EXPECT_EQ(slkv::probes::build_probe(back, hay, enc, 7).tokens,
+            slkv::probes::build_probe(c, hay, enc, 7).tokens);
+  auto broken = j;
+  broken.erase("depths");
+  EXPECT_THROW(slkv::probes::probe_config_from_json(broken), slkv::Error);
+}
+
 TEST(ProbeJsonl, RoundTrip) {
   slkv::test::ByteEncoder enc;
   auto c = small_grid(5);
   c.lengths_tokens = {700};
   const auto probes = slkv::probes::build_probe_set(c, slkv::probes::Haystack::builtin(), enc);
-  const auto path = (std::filesystem::temp_directory_path() / "slkv_probes.jsonl").string();
+  const auto path = (slkv::test::scratch_dir() / "probes.jsonl").string();
   slkv::probes::write_probes_jsonl(path, probes);
   const auto back = slkv::probes::read_probes_jsonl(path);
   ASSERT_EQ(back.size(), probes.size());

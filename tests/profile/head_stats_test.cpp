@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -108,6 +109,48 @@ TEST(HeadStats, TiesRankTheLowerPositionFirst) {
   EXPECT_EQ(s.fn, 2);
 }
 
+// The one-pass top-k selection against a full sort, on rows full of ties.
+TEST(HeadStats, TopKSelectionMatchesAFullSort) {
+  const int n = 257;
+  const auto tokens = ramp_tokens(n);
+  const std::vector<Span> n_spans{{3, 9}, {120, 150}, {250, 257}};  // |N| = 43 > k
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>(state >> 59);  // 0..31: many equal weights
+  };
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<float> row(n);
+    double total = 0;
+    for (auto& w : row) total += (w = static_cast<float>(next()));
+    for (auto& w : row) w = static_cast<float>(w / total);
+    HeadStats stats(1, 1);
+    stats.begin_probe({tokens, n_spans, {}});
+    const auto s = stats.row_stats(0, row, 100);
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return row[a] > row[b]; });
+    auto in_n = [&](int p) {
+      for (const Span& sp : n_spans) {
+        if (sp.contains(p)) return true;
+      }
+      return false;
+    };
+    double wtp = 0, rr = 0;
+    int64_t tp = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (in_n(order[i])) wtp += row[order[i]], ++tp;
+    }
+    for (int i = 0; i < 43; ++i) {
+      if (in_n(order[i])) rr += row[order[i]];
+    }
+    EXPECT_EQ(s.argmax, order[0]);
+    EXPECT_EQ(s.tp, tp);
+    EXPECT_NEAR(s.wtp, wtp, 1e-9);
+    EXPECT_NEAR(s.rr_mass, rr, 1e-9);
+  }
+}
+
 TEST(HeadStats, SpansAtBothEdgesOfTheSequence) {
   const auto tokens = ramp_tokens(12);
   const std::vector<Span> n_spans{{0, 1}, {11, 12}};
@@ -198,6 +241,68 @@ TEST(HeadStats, EmptyDistractorsFallBackToWidespreadShare) {
   // WTN = mass outside top-2 and N = 7 keys * 0.025; WFP = 0.3.
   const double wtn = 7 * 0.025;
   EXPECT_NEAR(v.ignore[0], wtn / (wtn + 0.3), kTol);
+}
+
+// Greedy decoding learns the emitted token after the forward pass: observe() then emit()
+// must give exactly what observe() with the token gives.
+TEST(HeadStats, DeferredEmitMatchesImmediateToken) {
+  const auto tokens = ramp_tokens(10);
+  const std::vector<Span> n_spans{{4, 6}};
+  const auto r0 = make_row(10, {{4, 0.7}, {8, 0.2}});
+  const auto r1 = make_row(11, {{5, 0.6}, {10, 0.3}});
+  HeadStats now(1, 2, k_of(2)), later(1, 2, k_of(2));
+  now.begin_probe({tokens, n_spans, {}});
+  later.begin_probe({tokens, n_spans, {}});
+  for (int h = 0; h < 2; ++h) {
+    now.observe(0, h, 0, r0, 104);
+    later.observe(0, h, 0, r0);
+  }
+  EXPECT_THROW(later.observe(0, 0, 1, r1), slkv::Error);  // step 0 not settled yet
+  later.emit(0, 104);
+  for (int h = 0; h < 2; ++h) {
+    now.observe(0, h, 1, r1, 105);
+    later.observe(0, h, 1, r1);
+  }
+  later.emit(1, 105);
+  const auto a = now.end_probe(true);
+  const auto b = later.end_probe(true);
+  EXPECT_EQ(a.copy_count, (std::vector<float>{2.0f, 2.0f}));
+  EXPECT_EQ(a.copy_count, b.copy_count);
+  EXPECT_EQ(a.logic, b.logic);
+  EXPECT_EQ(a.wtp, b.wtp);
+  EXPECT_EQ(a.tn, b.tn);
+
+  later.begin_probe({tokens, n_spans, {}});
+  later.observe(0, 0, 0, r0);
+  EXPECT_THROW(later.emit(0, 104), slkv::Error);  // head (0, 1) has not seen step 0
+  later.observe(0, 1, 0, r0);
+  EXPECT_THROW(later.end_probe(true), slkv::Error);  // step 0 never emitted
+}
+
+// Heads observed from several threads at once give the serial result.
+TEST(HeadStats, ConcurrentHeadsMatchSerial) {
+  const auto tokens = ramp_tokens(300);
+  const std::vector<Span> n_spans{{40, 70}};
+  const std::vector<Span> d_spans{{200, 230}};
+  constexpr int kHeads = 8;
+  std::vector<std::vector<float>> rows;
+  for (int h = 0; h < kHeads; ++h) {
+    rows.push_back(make_row(300, {{40 + 3 * h, 0.3}, {200 + h, 0.2}, {h, 0.1}}));
+  }
+  HeadStats serial(1, kHeads), parallel(1, kHeads);
+  serial.begin_probe({tokens, n_spans, d_spans});
+  parallel.begin_probe({tokens, n_spans, d_spans});
+  for (int h = 0; h < kHeads; ++h) serial.observe(0, h, 0, rows[h], 143);
+  std::vector<std::thread> threads;
+  for (int h = 0; h < kHeads; ++h) {
+    threads.emplace_back([&, h] { parallel.observe(0, h, 0, rows[h], 143); });
+  }
+  for (auto& t : threads) t.join();
+  const auto a = serial.end_probe(true), b = parallel.end_probe(true);
+  EXPECT_EQ(a.wtp, b.wtp);
+  EXPECT_EQ(a.dist, b.dist);
+  EXPECT_EQ(a.copy_count, b.copy_count);
+  EXPECT_EQ(a.copy_count[1], 1.0f);  // head 1 peaks on key 43, token 143
 }
 
 TEST(HeadStats, RejectsMalformedInput) {

@@ -4,17 +4,14 @@
 
 #include <filesystem>
 
+#include "../probes/scratch_dir.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
 
 namespace {
 
-std::filesystem::path temp_dir() {
-  const auto dir = std::filesystem::temp_directory_path() / "slkv_lineage_test";
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+std::filesystem::path temp_dir() { return slkv::test::scratch_dir(); }
 
 TEST(Lineage, ExportedListsAverageToTheScores) {
   const auto p = slkv::test::fixture_profile(12, 3, 10);  // layers >= 10: "10-0" vs "2-0"

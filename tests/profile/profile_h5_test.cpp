@@ -3,19 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
+#include "../probes/scratch_dir.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
+#include "profile/h5_io.hpp"
 
 namespace {
 
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "slkv_profile_h5_test";
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  return (slkv::test::scratch_dir() / name).string();
 }
 
 void expect_same(const slkv::profile::Profile& a, const slkv::profile::Profile& b) {
@@ -141,6 +142,83 @@ TEST(ProfileH5, CreationTimeHonoursSourceDateEpoch) {
   EXPECT_EQ(slkv::profile::creation_time_utc(), "1970-01-02T00:00:00Z");
   unsetenv("SOURCE_DATE_EPOCH");
   EXPECT_EQ(slkv::profile::creation_time_utc().size(), 20u);
+}
+
+}  // namespace
+
+namespace {
+
+using slkv::profile::h5::Handle;
+
+// Opens a written profile for editing, to plant one defect.
+Handle open_rw(const std::string& path) {
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    slkv::profile::read_profile(path);
+  } catch (const slkv::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ProfileH5, DefectsInTheFileAreNamed) {
+  slkv::profile::h5::QuietErrors quiet;
+  const auto p = slkv::test::fixture_profile(3, 2, 4);
+  const auto path = temp_path("defect.h5");
+  const slkv::profile::h5::Io io{path};
+
+  {  // another HDF5 file altogether
+    Handle f = io.create_file();
+    io.attr_string(f.get(), "schema", "someone.else");
+  }
+  EXPECT_NE(read_error(path).find("not an slkv profile"), std::string::npos) << read_error(path);
+
+  slkv::profile::write_profile(path, p);
+  {
+    Handle f = open_rw(path);
+    H5Adelete(f.get(), "schema_version");
+    io.attr<int32_t>(f.get(), "schema_version", 99);
+  }
+  EXPECT_NE(read_error(path).find("schema version 99"), std::string::npos) << read_error(path);
+
+  slkv::profile::write_profile(path, p);
+  {
+    Handle f = open_rw(path);
+    H5Ldelete(f.get(), "scores/logic", H5P_DEFAULT);
+    Handle g(H5Gopen2(f.get(), "scores", H5P_DEFAULT), H5Gclose);
+    io.dataset<float>(g.get(), "logic", {4, 2}, std::vector<float>(8, 0.5f));
+  }
+  EXPECT_NE(read_error(path).find("logic has shape [4, 2], expected [3, 2]"), std::string::npos)
+      << read_error(path);
+
+  slkv::profile::write_profile(path, p);
+  {
+    Handle f = open_rw(path);
+    H5Ldelete(f.get(), "per_probe/wtp", H5P_DEFAULT);
+    Handle g(H5Gopen2(f.get(), "per_probe", H5P_DEFAULT), H5Gclose);
+    std::vector<float> values(4 * 3 * 2, 0.25f);
+    values[5] = std::nanf("");
+    io.dataset<float>(g.get(), "wtp", {4, 3, 2}, values);
+  }
+  EXPECT_NE(read_error(path).find("per_probe/wtp holds a NaN"), std::string::npos)
+      << read_error(path);
+
+  slkv::profile::write_profile(path, p);
+  {
+    Handle f = open_rw(path);
+    H5Ldelete(f.get(), "labels", H5P_DEFAULT);
+  }
+  EXPECT_NE(read_error(path).find("missing group /labels"), std::string::npos) << read_error(path);
+  EXPECT_NE(read_error(path).find(path), std::string::npos);
+}
+
+TEST(ProfileH5, NonFiniteScoresAreNotWritten) {
+  auto p = slkv::test::fixture_profile(2, 2, 3);
+  p.scores.ignore[1] = std::nanf("");
+  EXPECT_THROW(slkv::profile::write_profile(temp_path("nan.h5"), p), slkv::Error);
 }
 
 }  // namespace

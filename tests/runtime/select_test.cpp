@@ -246,13 +246,14 @@ TEST(RuntimeSelect, PropertiesOnRandomTiedInputs) {
 
 TEST(RuntimeSelect, TopKHandlesSignsAndZeros) {
   std::vector<float> s = {-1.0f, 0.0f, -0.0f, 2.0f, -3.0f, 2.0f, 0.0f};
-  uint32_t hist[2048];
-  std::vector<int32_t> kept(7);
-  EXPECT_EQ(select_top_k(s, 3, hist, kept.data()), 3);
+  std::vector<uint32_t> keys(7), hist(kTopKBins);
+  std::vector<int32_t> cand(7), kept(7);
+  TopKScratch scratch{keys.data(), cand.data(), hist.data()};
+  EXPECT_EQ(select_top_k(s, 3, scratch, kept.data()), 3);
   kept.resize(3);
   EXPECT_EQ(kept, (std::vector<int32_t>{1, 3, 5}));  // -0 ties +0; lower index wins
   kept.resize(7);
-  EXPECT_EQ(select_top_k(s, 5, hist, kept.data()), 5);
+  EXPECT_EQ(select_top_k(s, 5, scratch, kept.data()), 5);
   kept.resize(5);
   EXPECT_EQ(kept, (std::vector<int32_t>{1, 2, 3, 5, 6}));
 }
