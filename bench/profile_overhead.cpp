@@ -93,8 +93,9 @@ int main(int argc, char** argv) {
         "| model | probe tokens | plain tok/s | profiling tok/s | overhead | "
         "head-stats s | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|\n");
     std::printf("| %s | %lld | %.1f | %.1f | %+.1f%% | %.3f | %.0f |\n",
-                ckpt->config().name.c_str(), static_cast<long long>(n_tokens), n_tokens / p,
-                n_tokens / q, 100.0 * (q - p) / p, median(stats), ru.ru_maxrss / 1024.0);
+                ckpt->config().name.c_str(), static_cast<long long>(n_tokens),
+                no_plain ? 0.0 : n_tokens / p, n_tokens / q, no_plain ? 0.0 : 100.0 * (q - p) / p,
+                median(stats), ru.ru_maxrss / 1024.0);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_profile_overhead: %s\n", e.what());
     return 1;

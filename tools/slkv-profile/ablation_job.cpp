@@ -1,6 +1,7 @@
 #include "ablation_job.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -57,6 +58,32 @@ bool answer_probe(Session& session, const Tokenizer& tok, const probes::Probe& p
   }
   const std::string text = profile::answer_text(decode, out);
   return profile::probe_succeeded(probe.family, text, probe.answer);
+}
+
+// Teacher-forced: feeds the gold answer; returns {tokens that were the argmax, sum of the gold
+// tokens' log-probabilities, number of gold tokens}.
+struct ForcedScore {
+  int64_t n_argmax = 0;
+  double log_prob = 0;
+  int64_t n_tokens = 0;
+};
+ForcedScore force_probe(Session& session, const probes::Probe& probe) {
+  session.reset();
+  std::vector<float> logits = session.forward_last(probe.tokens);  // [vocab]
+  ForcedScore s;
+  for (size_t i = 0; i < probe.answer_tokens.size(); ++i) {
+    const int32_t gold = probe.answer_tokens[i];
+    const float m = *std::max_element(logits.begin(), logits.end());
+    double z = 0;
+    for (float v : logits) z += std::exp(static_cast<double>(v - m));
+    s.log_prob += static_cast<double>(logits[static_cast<size_t>(gold)] - m) - std::log(z);
+    s.n_argmax += argmax(logits) == gold ? 1 : 0;
+    s.n_tokens += 1;
+    if (i + 1 == probe.answer_tokens.size()) break;
+    const int32_t one[1] = {gold};
+    logits = session.forward_last(one);
+  }
+  return s;
 }
 
 }  // namespace
@@ -117,8 +144,16 @@ int run_ablation(const ProfileCliOptions& opt) {
     for (int64_t h : c.heads) mask[static_cast<size_t>(h)] = 1;
     session.set_head_mask(mask);
     int64_t n_ok = 0;
+    double token_accuracy = 0, gold_log_prob = 0;  // teacher-forced: means over probes
     for (const probes::Probe& p : probe_set) {
-      n_ok += answer_probe(session, *lm.tokenizer, p, pc.max_new_tokens, config.stop_ids) ? 1 : 0;
+      if (opt.teacher_force) {
+        const ForcedScore f = force_probe(session, p);
+        token_accuracy += static_cast<double>(f.n_argmax) / f.n_tokens / probe_set.size();
+        gold_log_prob += f.log_prob / f.n_tokens / probe_set.size();
+        n_ok += f.n_argmax == f.n_tokens ? 1 : 0;
+      } else {
+        n_ok += answer_probe(session, *lm.tokenizer, p, pc.max_new_tokens, config.stop_ids) ? 1 : 0;
+      }
       progress.advance();
     }
     nlohmann::json heads = nlohmann::json::array();
@@ -126,12 +161,15 @@ int run_ablation(const ProfileCliOptions& opt) {
       heads.push_back("L" + std::to_string(h / config.n_heads) + "H" +
                       std::to_string(h % config.n_heads));
     }
-    results.push_back({{"k", c.k},
-                       {"kind", c.kind},
-                       {"draw", c.draw},
-                       {"accuracy", static_cast<double>(n_ok) / probe_set.size()},
-                       {"n_success", n_ok},
-                       {"heads", heads}});
+    results.push_back(
+        {{"k", c.k},
+         {"kind", c.kind},
+         {"draw", c.draw},
+         {"accuracy",
+          opt.teacher_force ? token_accuracy : static_cast<double>(n_ok) / probe_set.size()},
+         {"n_success", n_ok},
+         {"mean_gold_log_prob", opt.teacher_force ? gold_log_prob : 0.0},
+         {"heads", heads}});
   }
   progress.finish();
   session.set_head_mask({});
@@ -139,27 +177,35 @@ int run_ablation(const ProfileCliOptions& opt) {
   // Table: K, top-K accuracy, random mean [min, max].
   std::printf("ablation on %zu probes (%s), ranking from %s\n", probe_set.size(),
               config.name.c_str(), opt.ablate_profile.c_str());
-  std::printf("%6s %12s %14s %20s\n", "K", "top-K acc", "random mean", "random [min, max]");
+  std::printf("metric: %s\n", opt.teacher_force
+                                  ? "teacher-forced gold-token accuracy (logp: mean gold log-prob)"
+                                  : "greedy needle success rate");
+  std::printf("%6s %12s %14s %20s %10s %12s\n", "K", "top-K acc", "random mean",
+              "random [min, max]", "top-K logp", "random logp");
   for (int64_t k : opt.ablate_k) {
-    double top = 0, sum = 0, lo = 1, hi = 0;
+    double top = 0, sum = 0, lo = 1, hi = 0, top_lp = 0, sum_lp = 0;
     int n = 0;
     for (const auto& r : results) {
       if (r["k"] != k) continue;
       const double a = r["accuracy"].get<double>();
+      const double lp = r["mean_gold_log_prob"].get<double>();
       if (r["kind"] == "top") {
         top = a;
+        top_lp = lp;
       } else {
         sum += a;
+        sum_lp += lp;
         lo = std::min(lo, a);
         hi = std::max(hi, a);
         ++n;
       }
     }
     if (n == 0) {
-      std::printf("%6lld %12.3f %14s %20s\n", static_cast<long long>(k), top, "-", "-");
+      std::printf("%6lld %12.3f %14s %20s %10.3f %12s\n", static_cast<long long>(k), top, "-", "-",
+                  top_lp, "-");
     } else {
-      std::printf("%6lld %12.3f %14.3f       [%.3f, %.3f]\n", static_cast<long long>(k), top,
-                  sum / n, lo, hi);
+      std::printf("%6lld %12.3f %14.3f       [%.3f, %.3f] %10.3f %12.3f\n",
+                  static_cast<long long>(k), top, sum / n, lo, hi, top_lp, sum_lp / n);
     }
   }
   if (!opt.ablate_out.empty()) {
@@ -167,6 +213,8 @@ int run_ablation(const ProfileCliOptions& opt) {
                        {"model_fingerprint", lm.checkpoint->fingerprint()},
                        {"profile", opt.ablate_profile},
                        {"ranking", "norm(S_surface) + norm(S_logic)"},
+                       {"metric", opt.teacher_force ? "teacher-forced gold-token accuracy"
+                                                    : "greedy success rate"},
                        {"n_probes", probe_set.size()},
                        {"probe_config", probe_config_json(pc, haystack, *lm.encoder)},
                        {"draws", opt.ablate_draws},

@@ -85,6 +85,10 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
                "feed the gold answer instead of the model's own tokens");
   app.add_flag("--chat", opt.chat,
                "wrap each probe in the model's chat turn (ChatML or Gemma markers)");
+  app.add_option("--surface-span", opt.surface_span,
+                 "span N of a surface needle: 'answer' (the answer value, as Wu et al.) or "
+                 "'fact' (the whole fact sentence)")
+      ->check(CLI::IsMember({"answer", "fact"}));
   app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
       ->check(CLI::IsMember({"quantile", "absolute"}));
   app.add_option("--top-k", opt.top_k, "k of the top-k attention mass")->check(CLI::Range(1, 4096));

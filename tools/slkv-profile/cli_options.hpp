@@ -27,7 +27,9 @@ struct ProfileCliOptions {
   std::vector<std::string> haystack_files;
   int max_new_tokens = 16;
   bool teacher_force = false;
-  bool chat = false;  // wrap probes in the model's chat turn markers
+  bool chat = false;
+  std::string surface_span = "answer";  // N of a surface needle: the answer value or the fact  //
+                                        // wrap probes in the model's chat turn markers
   std::string label_mode = "quantile";
   int top_k = 10;
   std::string dump_probes_path;

@@ -10,8 +10,8 @@
 #include "cli_options.hpp"
 #include "core/error.hpp"
 #include "profile/profile_h5.hpp"
+#include "profile/summary.hpp"
 #include "profile_job.hpp"
-#include "summary.hpp"
 
 int main(int argc, char** argv) {
   using namespace slkv::tools;
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (!opt.summary_path.empty()) {
-      print_summary(slkv::profile::read_profile(opt.summary_path), std::cout);
+      std::cout << slkv::profile::profile_summary(slkv::profile::read_profile(opt.summary_path));
       return kExitOk;
     }
     if (opt.model_path.empty()) {

@@ -21,8 +21,8 @@
 #include "profile/probe_runner.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/scores.hpp"
+#include "profile/summary.hpp"
 #include "resume.hpp"
-#include "summary.hpp"
 
 namespace slkv::tools {
 
@@ -72,6 +72,8 @@ probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelC
   pc.seed = opt.seed;
   pc.max_new_tokens = opt.max_new_tokens;
   if (opt.chat) apply_chat_format(tokenizer, pc);
+  pc.surface_span =
+      opt.surface_span == "fact" ? probes::SurfaceSpan::kFact : probes::SurfaceSpan::kAnswer;
   for (int64_t len : pc.lengths_tokens) {
     if (config.context_length > 0 && len > config.context_length) {
       throw Error("--lengths: " + std::to_string(len) + " tokens exceed the model's context of " +
@@ -218,7 +220,7 @@ int run_profile(const ProfileCliOptions& opt) {
   }
   store.remove();
 
-  print_summary(prof, std::cout);
+  std::cout << profile::profile_summary(prof);
   const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
   if (n_run > 0) {
     std::fprintf(stderr,
