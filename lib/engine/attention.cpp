@@ -1,25 +1,28 @@
 #include "engine/attention.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/ops.hpp"
 
 namespace slkv {
 namespace {
 
-constexpr int64_t kBlockQ = 32;
-constexpr int64_t kBlockK = 64;
+constexpr int64_t kBlockQ = 64;
+constexpr int64_t kBlockK = 256;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 bool visible(int64_t query_pos, int64_t key_pos, int64_t window) {
   return key_pos <= query_pos && (window == 0 || query_pos - key_pos < window);
 }
 
-// Sequential dot product in index order (the tile kernel below sums in the same order, so
-// attention_rows reproduces the forward pass's scores bit for bit).
+// Scores of tap rows are recomputed with a plain dot product; they can differ from the tile
+// sgemm's in the last bits, which moves probabilities by ~1e-7 relative.
 float dot(const float* a, const float* b, int64_t n) {
   float s = 0.0f;
   for (int64_t d = 0; d < n; ++d) s += a[d] * b[d];
@@ -46,11 +49,11 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
              "attention shapes");
   const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
   const int64_t n_tasks = p.n_kv_heads * n_qblocks;
+  use_single_threaded_blas();  // sgemm is called from inside the OpenMP team
 
 #pragma omp parallel
   {
     Tile tile;
-    tile.k_t.resize(static_cast<size_t>(hd * kBlockK));
     tile.s.resize(static_cast<size_t>(kBlockQ * kBlockK));
     tile.acc.resize(static_cast<size_t>(group * kBlockQ * hd));
     tile.m.resize(static_cast<size_t>(group * kBlockQ));
@@ -77,52 +80,47 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         if (p.window > 0 && q_min - kpos[nk - 1] >= p.window) continue;
         const float* kb = &st.keys[static_cast<size_t>(j0 * hd)];    // [nk, hd]
         const float* vb = &st.values[static_cast<size_t>(j0 * hd)];  // [nk, hd]
-        for (int64_t j = 0; j < nk; ++j) {
-          for (int64_t d = 0; d < hd; ++d)
-            tile.k_t[static_cast<size_t>(d * kBlockK + j)] = kb[j * hd + d];
-        }
         for (int64_t gh = 0; gh < group; ++gh) {
           const int64_t h = g * group + gh;
-          // Scores: s[i, j] = sum_d q[i, d] * k[j, d], summed over d in order.
-          for (int64_t i = 0; i < nq; ++i) {
-            const float* qi = q + ((t0 + i) * p.n_heads + h) * hd;
-            float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
-            std::fill(si, si + nk, 0.0f);
-            for (int64_t d = 0; d < hd; ++d) {
-              const float qd = qi[d];
-              const float* kd = &tile.k_t[static_cast<size_t>(d * kBlockK)];
-              for (int64_t j = 0; j < nk; ++j) si[j] += qd * kd[j];
-            }
-          }
+          // s[i, j] = scale * q[t0 + i, h] . k[j0 + j]; q rows are n_heads * hd apart.
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq),
+                      static_cast<int>(nk), static_cast<int>(hd), p.scale,
+                      q + (t0 * p.n_heads + h) * hd, static_cast<int>(p.n_heads * hd), kb,
+                      static_cast<int>(hd), 0.0f, tile.s.data(), static_cast<int>(kBlockK));
+          float* acc = &tile.acc[static_cast<size_t>(gh * kBlockQ * hd)];  // [nq, hd]
           for (int64_t i = 0; i < nq; ++i) {
             const int64_t qpos = positions[static_cast<size_t>(t0 + i)];
             float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
             float block_max = kNegInf;
             for (int64_t j = 0; j < nk; ++j) {
               if (visible(qpos, kpos[j], p.window)) {
-                si[j] *= p.scale;
                 block_max = std::max(block_max, si[j]);
               } else {
                 si[j] = kNegInf;
               }
             }
-            if (block_max == kNegInf) continue;
             float& m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
             float& l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
-            float* acc = &tile.acc[static_cast<size_t>((gh * kBlockQ + i) * hd)];
+            if (block_max == kNegInf) {  // nothing visible in this block: contributes nothing
+              std::fill(si, si + nk, 0.0f);
+              continue;
+            }
             const float m_new = std::max(m, block_max);
             const float correction = std::exp(m - m_new);  // 0 on the first visible block
             l *= correction;
-            for (int64_t d = 0; d < hd; ++d) acc[d] *= correction;
+            float* acc_i = acc + i * hd;
+            for (int64_t d = 0; d < hd; ++d) acc_i[d] *= correction;
             for (int64_t j = 0; j < nk; ++j) {
-              if (si[j] == kNegInf) continue;
-              const float e = std::exp(si[j] - m_new);
-              l += e;
-              const float* vj = vb + j * hd;
-              for (int64_t d = 0; d < hd; ++d) acc[d] += e * vj[d];
+              si[j] = si[j] == kNegInf ? 0.0f : std::exp(si[j] - m_new);
+              l += si[j];
             }
             m = m_new;
           }
+          // acc[i, :] += sum_j e[i, j] * v[j, :]
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(nq),
+                      static_cast<int>(hd), static_cast<int>(nk), 1.0f, tile.s.data(),
+                      static_cast<int>(kBlockK), vb, static_cast<int>(hd), 1.0f, acc,
+                      static_cast<int>(hd));
         }
       }
       for (int64_t gh = 0; gh < group; ++gh) {
@@ -167,7 +165,7 @@ void attention_rows(const AttentionParams& p, const KvCache& cache, int64_t laye
         const int64_t kpos = st.positions[static_cast<size_t>(j)];
         if (kpos > qpos) break;
         if (!visible(qpos, kpos, p.window)) continue;
-        const float s = dot(qi, &st.keys[static_cast<size_t>(j * hd)], hd) * p.scale;
+        const float s = p.scale * dot(qi, &st.keys[static_cast<size_t>(j * hd)], hd);
         dst[j] = std::exp(s - m) / l;
       }
     }

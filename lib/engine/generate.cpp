@@ -16,17 +16,12 @@ int32_t argmax(std::span<const float> logits) {
   return static_cast<int32_t>(best);
 }
 
-GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt,
+GenerateResult continue_greedy(Session& session, std::vector<float> logits,
                                const GenerateOptions& options,
                                const std::function<void(int32_t)>& on_token) {
-  if (prompt.empty()) throw Error("generate: the prompt has no tokens");
   using Clock = std::chrono::steady_clock;
   GenerateResult result;
-  result.n_prompt = static_cast<int64_t>(prompt.size());
   const auto t0 = Clock::now();
-  std::vector<float> logits = session.forward_last(prompt);
-  const auto t1 = Clock::now();
-  result.prompt_seconds = std::chrono::duration<double>(t1 - t0).count();
   for (int64_t step = 0; step < options.max_new; ++step) {
     const int32_t next = argmax(logits);
     result.output_ids.push_back(next);
@@ -41,7 +36,21 @@ GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt
     logits = session.forward_last(one);
     ++result.n_decoded;
   }
-  result.decode_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  result.decode_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt,
+                               const GenerateOptions& options,
+                               const std::function<void(int32_t)>& on_token) {
+  if (prompt.empty()) throw Error("generate: the prompt has no tokens");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<float> logits = session.forward_last(prompt);
+  const double prompt_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  GenerateResult result = continue_greedy(session, std::move(logits), options, on_token);
+  result.n_prompt = static_cast<int64_t>(prompt.size());
+  result.prompt_seconds = prompt_seconds;
   return result;
 }
 

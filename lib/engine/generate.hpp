@@ -28,7 +28,14 @@ struct GenerateResult {
 // Index of the largest logit; the first one on ties (as torch.argmax).
 int32_t argmax(std::span<const float> logits);
 
+// Greedy decoding after a prefill already done on `session`: `last_logits` [vocab] are the
+// logits of the last prompt token. Fills output_ids, stopped, decode_seconds, n_decoded.
 // `on_token` (optional) sees each generated token as it is chosen.
+GenerateResult continue_greedy(Session& session, std::vector<float> last_logits,
+                               const GenerateOptions& options,
+                               const std::function<void(int32_t)>& on_token = nullptr);
+
+// Prefill + continue_greedy.
 GenerateResult generate_greedy(Session& session, std::span<const int32_t> prompt,
                                const GenerateOptions& options,
                                const std::function<void(int32_t)>& on_token = nullptr);

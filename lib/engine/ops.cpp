@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <string>
 
 #include "core/error.hpp"
@@ -35,7 +36,10 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
 }
 
 void use_single_threaded_blas() {
-  if (openblas_set_num_threads) openblas_set_num_threads(1);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+  });
 }
 
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
@@ -71,8 +75,8 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
       w = buf.data();
     }
     if (n_rows == 1) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in),
-                  1.0f, w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
+                  w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
                   static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,

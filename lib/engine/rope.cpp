@@ -29,7 +29,10 @@ RopeParams make_rope(RopeStyle style, int64_t n_rot, int64_t head_dim, double ba
   for (int64_t i = 0; i < half; ++i) {
     // f32 exponent and power as torch computes arange(0, dim, 2).float() / dim.
     const float exponent = static_cast<float>(2 * i) / static_cast<float>(n_rot);
-    const float inv = static_cast<float>(1.0 / std::pow(base, static_cast<double>(exponent)));
+    // As torch: base ** exponent rounded to f32, then the reciprocal in f32 (two roundings;
+    // one ulp here moves the angle at position 2,000 by ~1e-4 rad).
+    const float power = static_cast<float>(std::pow(base, static_cast<double>(exponent)));
+    const float inv = 1.0f / power;
     double f = inv;
     if (has_factors) {
       f = inv / static_cast<double>(freq_factors[static_cast<size_t>(i)]);

@@ -167,5 +167,45 @@ INSTANTIATE_TEST_SUITE_P(
                       ParityCase{"gemma3", "short"}, ParityCase{"gemma3", "long"}),
     case_name);
 
+// KvCache::keep on a real model: decoding after keeping a subset of the prompt equals HF with
+// the other prompt positions masked out for the decoded queries (golden smollm2_keep.h5).
+TEST(HfParityKeep, SmolLM2DecodeAfterKeepEqualsMaskedAttention) {
+  SLKV_REQUIRE_MODEL(path, "smollm2-135m");
+  test::H5Golden golden(
+      (test::source_dir() / "tests/reference/golden/engine/smollm2_keep.h5").string());
+  const auto ids = golden.read<int32_t>("token_ids");
+  const auto kept32 = golden.read<int32_t>("kept_positions");
+  std::vector<int64_t> top_dims;
+  const auto top_ids = golden.read<int32_t>("top_ids", &top_dims);
+  const auto top_values = golden.read<float>("top_values");
+  const int64_t n_decode = top_dims[0], k = top_dims[1];
+  const int64_t n_prompt = static_cast<int64_t>(ids.size()) - n_decode;
+
+  auto checkpoint = Checkpoint::open(path.string());
+  CheckpointWeights weights(*checkpoint);
+  Model model(checkpoint->config(), weights);
+  Session session(model);
+  session.forward(std::span(ids).first(static_cast<size_t>(n_prompt)), LogitsRows::kNone,
+                  [](int64_t, std::span<const float>) {});
+  const std::vector<int64_t> kept(kept32.begin(), kept32.end());
+  for (int64_t il = 0; il < model.config().n_layers; ++il)
+    for (int64_t g = 0; g < model.config().n_kv_heads; ++g) session.cache().keep(il, g, kept);
+  EXPECT_EQ(session.cache().length(0, 0), static_cast<int64_t>(kept.size()));
+  double max_err = 0;
+  for (int64_t s = 0; s < n_decode; ++s) {
+    const auto logits = session.forward_last(std::span(ids).subspan(n_prompt + s, 1));
+    for (int64_t j = 0; j < k; ++j) {
+      const double err = std::abs(logits[top_ids[s * k + j]] - top_values[s * k + j]);
+      max_err = std::max(max_err, err);
+      ASSERT_LE(err, kLogitAbs) << "step " << s << " token " << top_ids[s * k + j];
+    }
+    if (top_values[s * k] - top_values[s * k + 1] > kArgmaxMargin) {
+      EXPECT_EQ(argmax(logits), top_ids[s * k]) << "step " << s;
+    }
+  }
+  std::printf("smollm2_keep: %zu of %lld prompt positions kept, max|dlogit|=%.3g\n", kept.size(),
+              static_cast<long long>(n_prompt), max_err);
+}
+
 }  // namespace
 }  // namespace slkv

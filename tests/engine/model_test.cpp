@@ -160,6 +160,38 @@ INSTANTIATE_TEST_SUITE_P(Archs, TinyModels,
                          ::testing::Values("llama", "llama_gguf", "llama3", "mistral", "qwen2",
                                            "gemma3"));
 
+// Llama 3 scaling given as a GGUF rope_freqs tensor (factors per FORMATS.md 3.4) instead of the
+// config gives the same model as the config form.
+TEST(Model, RopeFreqsTensorEqualsLlama3ConfigScaling) {
+  auto m = test::make_tiny_model("llama3", 15);
+  const ModelConfig& c = m->config;
+  const RopeScaling& s = c.rope_scaling;
+  auto& factors = m->weights.add("rope_freqs.weight", {c.n_rot / 2});
+  for (int64_t i = 0; i < c.n_rot / 2; ++i) {
+    const double inv = 1.0 / std::pow(c.rope_base, 2.0 * i / c.n_rot);
+    const double wavelen = 2 * std::numbers::pi / inv;
+    const double low_wl = s.original_context / s.low_freq_factor;
+    const double high_wl = s.original_context / s.high_freq_factor;
+    double f = 1.0;
+    if (wavelen > low_wl) {
+      f = s.factor;
+    } else if (wavelen >= high_wl) {
+      const double sm = (s.original_context / wavelen - s.low_freq_factor) /
+                        (s.high_freq_factor - s.low_freq_factor);
+      f = 1.0 / ((1 - sm) / s.factor + sm);
+    }
+    factors[static_cast<size_t>(i)] = static_cast<float>(f);
+  }
+  ModelConfig unscaled = c;
+  unscaled.rope_scaling = RopeScaling{};
+  Model model(unscaled, m->weights);
+  const auto tokens = random_tokens(40, c.vocab_size, 8);
+  Session session(model);
+  const auto logits = session.forward_all(tokens);
+  const auto ref = test::reference_forward(*m, tokens);
+  for (size_t i = 0; i < logits.size(); ++i) ASSERT_NEAR(logits[i], ref.logits[i], kLogitTol) << i;
+}
+
 TEST(Model, RejectsUnknownArchitectureAndBadShapes) {
   auto m = test::make_tiny_model("llama", 1);
   ModelConfig c = m->config;

@@ -17,6 +17,10 @@ least 2,048 tokens), it writes tests/reference/golden/engine/<case>_<prompt>.h5 
   greedy_ids          int32 [64]      64 greedy tokens after the prompt (no stop condition)
   attrs: command, versions, model, created
 
+Case smollm2_keep writes smollm2_keep.h5: logits of 8 tokens fed after a 300-token prompt whose
+attention (for those 8 queries only) sees a subset of the prompt positions, for the KV cache's
+keep() test (see keep_case).
+
 Run:  /opt/slkv-ref/bin/python tests/reference/engine_reference.py [--cases smollm2,...]
 """
 import argparse
@@ -160,6 +164,51 @@ def run_prompt(model, ids):
                 attn=attn, greedy=greedy)
 
 
+KEEP_PROMPT = 300   # prompt tokens before compression
+KEEP_DECODE = 8     # tokens fed after compression
+
+
+def kept_positions(n_prompt):
+    """The subset of prompt positions kept by the keep test (same for every layer and head)."""
+    return [p for p in range(n_prompt) if p < 4 or p % 3 == 0 or p >= n_prompt - 16]
+
+
+@torch.no_grad()
+def keep_case(out_dir, versions):
+    """SmolLM2: logits of KEEP_DECODE tokens fed after the prompt when their attention sees only
+    kept_positions() of the prompt (HF with a custom 4D mask), for the engine's KvCache::keep."""
+    model, source = load_case("smollm2")
+    model.eval()
+    from llama_cpp import Llama
+    tok = Llama(source, vocab_only=True, verbose=False)
+    ids = tok.tokenize(long_text(3, 400).encode(), add_bos=False, special=False)
+    ids = ids[:KEEP_PROMPT + KEEP_DECODE]
+    T, P = len(ids), KEEP_PROMPT
+    allowed = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    dropped = sorted(set(range(P)) - set(kept_positions(P)))
+    allowed[P:, dropped] = False
+    mask = torch.zeros(1, 1, T, T, dtype=torch.float32)
+    mask[0, 0][~allowed] = torch.finfo(torch.float32).min
+    logits = model(input_ids=torch.tensor([ids]), attention_mask=mask).logits[0].float().numpy()
+    full = model(input_ids=torch.tensor([ids])).logits[0].float().numpy()
+    path = os.path.join(out_dir, "smollm2_keep.h5")
+    with h5py.File(path + ".tmp", "w") as f:
+        f["token_ids"] = np.asarray(ids, dtype=np.int32)
+        f["kept_positions"] = np.asarray(kept_positions(P), dtype=np.int32)
+        # Logits after each fed token: rows P .. T-1, [KEEP_DECODE, vocab] (top-64 + probes).
+        rows = logits[P:]
+        order = np.argsort(-rows, axis=1, kind="stable")[:, :64]
+        f["top_ids"] = order.astype(np.int32)
+        f["top_values"] = np.take_along_axis(rows, order, axis=1).astype(np.float32)
+        f["max_change_vs_full"] = np.float32(np.abs(rows - full[P:]).max())
+        f.attrs["command"] = " ".join(["tests/reference/engine_reference.py"] + sys.argv[1:])
+        f.attrs["versions"] = json.dumps(versions)
+        f.attrs["model"] = os.path.basename(source)
+        f.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    os.replace(path + ".tmp", path)
+    print(f"{path}: change vs full attention {np.abs(rows - full[P:]).max():.3g}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default=",".join(list(GGUF_CASES) + RANDOM_CASES))
@@ -172,6 +221,9 @@ def main():
                     gguf=getattr(gguf, "__version__", "?"), numpy=np.__version__,
                     python=sys.version.split()[0])
     for name in args.cases.split(","):
+        if name == "smollm2_keep":
+            keep_case(args.out, versions)
+            continue
         model, source = load_case(name)
         model.eval()
         vocab = model.config.vocab_size

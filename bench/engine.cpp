@@ -1,0 +1,149 @@
+// Engine speed: prefill tokens/s at several prompt lengths, decode tokens/s at a given context,
+// the GFLOP/s these reach against OpenBLAS sgemm's measured peak in the same run, and peak
+// resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
+// Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 2048]
+//                           [--decode-tokens 16]
+// Threads: OMP_NUM_THREADS (default: all cores).
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "engine/checkpoint_weights.hpp"
+#include "engine/generate.hpp"
+#include "engine/model.hpp"
+#include "model/checkpoint.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Peak resident set (VmHWM) in MiB.
+double peak_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3.
+double sgemm_peak_gflops(int n) {
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
+  openblas_set_num_threads(omp_get_max_threads());
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                0.0f, c.data(), n);
+    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
+  }
+  return best;
+}
+
+// FLOPs of a forward over tokens at positions [past, past + n) with logits for the last one:
+// 2 per multiply-add in every projection, and 4 * head_dim per (query head, visible key).
+double forward_flops(const slkv::ModelConfig& c, int64_t past, int64_t n) {
+  const double q = c.n_heads * c.head_dim, kv = c.n_kv_heads * c.head_dim;
+  const double per_token_layer =
+      2.0 * (c.hidden * (q + 2 * kv) + q * c.hidden + 3.0 * c.hidden * c.ffn_hidden);
+  double flops = per_token_layer * c.n_layers * n + 2.0 * c.vocab_size * c.hidden;
+  for (int64_t il = 0; il < c.n_layers; ++il) {
+    const int64_t w = c.layer_sliding[il] ? c.sliding_window : 0;
+    for (int64_t p = past; p < past + n; ++p) {
+      const int64_t keys = w > 0 ? std::min<int64_t>(p + 1, w) : p + 1;
+      flops += 4.0 * c.head_dim * c.n_heads * keys;
+    }
+  }
+  return flops;
+}
+
+std::vector<int32_t> random_prompt(int64_t n, int64_t vocab) {
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int32_t> d(0, static_cast<int32_t>(vocab - 1));
+  std::vector<int32_t> ids(static_cast<size_t>(n));
+  for (auto& x : ids) x = d(rng);
+  return ids;
+}
+
+std::vector<int64_t> parse_list(const std::string& s) {
+  std::vector<int64_t> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoll(item));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 2048] "
+                 "[--decode-tokens 16]\n");
+    return 2;
+  }
+  std::vector<int64_t> prefill = {512, 2048, 8192};
+  int64_t decode_context = 2048, decode_tokens = 16;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--prefill") prefill = parse_list(argv[i + 1]);
+    if (k == "--decode-context") decode_context = std::stoll(argv[i + 1]);
+    if (k == "--decode-tokens") decode_tokens = std::stoll(argv[i + 1]);
+  }
+  try {
+    const double peak = sgemm_peak_gflops(2048);
+    auto checkpoint = slkv::Checkpoint::open(argv[1]);
+    slkv::CheckpointWeights weights(*checkpoint);
+    slkv::Model model(checkpoint->config(), weights);
+    const slkv::ModelConfig& c = model.config();
+    std::printf("model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s\n", argv[1],
+                omp_get_max_threads(), peak);
+    std::printf("%-8s %8s %10s %10s %8s %10s\n", "phase", "tokens", "seconds", "tokens/s",
+                "GFLOP/s", "% of peak");
+    for (int64_t n : prefill) {
+      slkv::Session session(model);
+      const auto ids = random_prompt(n, c.vocab_size);
+      const auto t0 = Clock::now();
+      std::vector<float> last = session.forward_last(ids);
+      const double s = seconds_since(t0);
+      const double gf = forward_flops(c, 0, n) / s / 1e9;
+      std::printf("%-8s %8lld %10.3f %10.1f %8.1f %9.1f%%\n", "prefill", static_cast<long long>(n),
+                  s, n / s, gf, 100 * gf / peak);
+      std::fflush(stdout);
+      if (n == decode_context) {
+        slkv::GenerateOptions opt;
+        opt.max_new = decode_tokens + 1;  // the first token comes from the prefill's logits
+        const auto r = slkv::continue_greedy(session, std::move(last), opt);
+        double flops = 0;
+        for (int64_t k = 0; k < r.n_decoded; ++k) flops += forward_flops(c, n + k, 1);
+        const double gfd = flops / r.decode_seconds / 1e9;
+        std::printf("%-8s %8lld %10.3f %10.2f %8.1f %9.1f%%   (at context %lld)\n", "decode",
+                    static_cast<long long>(r.n_decoded), r.decode_seconds,
+                    r.n_decoded / r.decode_seconds, gfd, 100 * gfd / peak,
+                    static_cast<long long>(n));
+      }
+      std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),
+                  peak_rss_mib());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_engine: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""llama.cpp prefill and decode speed on the same GGUF files and prompt lengths as bench_engine,
+for docs/benchmarks.md. Uses llama-cpp-python (which builds llama.cpp from source at install;
+nothing of it is committed). Prompts are the same kind of pseudo-random token ids.
+
+Usage: /opt/slkv-ref/bin/python bench/llama_cpp_engine.py MODEL [--prefill 512,2048,8192]
+       [--decode-context 2048] [--decode-tokens 16] [--threads N]
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+from llama_cpp import Llama
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("--prefill", default="512,2048,8192")
+    ap.add_argument("--decode-context", type=int, default=2048)
+    ap.add_argument("--decode-tokens", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+    lengths = [int(x) for x in args.prefill.split(",")]
+    n_ctx = max(lengths) + args.decode_tokens + 8
+    llm = Llama(args.model, n_ctx=n_ctx, n_batch=512, n_ubatch=512, n_threads=args.threads,
+                n_threads_batch=args.threads, verbose=False)
+    vocab = llm.n_vocab()
+    rng = np.random.default_rng(42)
+    print(f"llama.cpp (llama-cpp-python) {args.model}, {args.threads} threads")
+    print(f"{'phase':8} {'tokens':>8} {'seconds':>10} {'tokens/s':>10}")
+    for n in lengths:
+        ids = [int(x) for x in rng.integers(0, vocab, n)]
+        llm.reset()
+        t0 = time.perf_counter()
+        llm.eval(ids)
+        s = time.perf_counter() - t0
+        print(f"{'prefill':8} {n:8d} {s:10.3f} {n / s:10.1f}", flush=True)
+        if n == args.decode_context:
+            # Speed does not depend on which token is fed; feed the prompt's ids again.
+            t0 = time.perf_counter()
+            for k in range(args.decode_tokens):
+                llm.eval([ids[k]])
+            s = time.perf_counter() - t0
+            print(f"{'decode':8} {args.decode_tokens:8d} {s:10.3f} {args.decode_tokens / s:10.2f}"
+                  f"   (at context {n})", flush=True)
+
+
+if __name__ == "__main__":
+    main()

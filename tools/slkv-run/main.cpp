@@ -1,0 +1,186 @@
+// slkv-run: greedy generation with the CPU engine, optionally dumping the prompt's logits and
+// attention rows for comparison with other implementations.
+// Exit codes: 0 success, 1 bad input or I/O failure (slkv::Error), 2 usage error,
+// 3 unexpected internal error.
+
+#include <CLI/CLI.hpp>
+#include <bit>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "engine/chat_template.hpp"
+#include "engine/checkpoint_weights.hpp"
+#include "engine/generate.hpp"
+#include "engine/model.hpp"
+#include "model/checkpoint.hpp"
+#include "model/tokenizer.hpp"
+#include "run_options.hpp"
+
+namespace {
+
+constexpr int kExitBadInput = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 3;
+
+static_assert(std::endian::native == std::endian::little, "outputs are little-endian f32");
+
+// Collects the rows of the last `k` prompt positions: [n_layers, n_heads, k, n_prompt].
+class LastRowsRecorder : public slkv::AttentionObserver {
+ public:
+  LastRowsRecorder(int64_t n_prompt, int64_t k, int64_t n_layers, int64_t n_heads)
+      : n_prompt_(n_prompt),
+        k_(k),
+        n_heads_(n_heads),
+        data_(static_cast<size_t>(n_layers * n_heads * k * n_prompt), 0.0f) {}
+  std::vector<int64_t> select_rows(int64_t, std::span<const int64_t> positions) override {
+    std::vector<int64_t> rows;
+    for (size_t i = 0; i < positions.size(); ++i) {
+      if (positions[i] >= n_prompt_ - k_ && positions[i] < n_prompt_) {
+        rows.push_back(static_cast<int64_t>(i));
+      }
+    }
+    return rows;
+  }
+  void on_attention(const slkv::AttentionRows& a) override {
+    for (int64_t h = 0; h < a.n_heads; ++h) {
+      for (int64_t r = 0; r < a.n_rows(); ++r) {
+        const int64_t row = a.query_positions[r] - (n_prompt_ - k_);
+        float* dst = &data_[static_cast<size_t>(((a.layer * n_heads_ + h) * k_ + row) * n_prompt_)];
+        const auto keys = a.key_positions[a.kv_head_of(h)];
+        const auto probs = a.row(h, r);
+        for (size_t j = 0; j < keys.size(); ++j) dst[keys[j]] = probs[j];
+      }
+    }
+  }
+  const std::vector<float>& data() const { return data_; }
+
+ private:
+  int64_t n_prompt_, k_, n_heads_;
+  std::vector<float> data_;
+};
+
+std::string prompt_text(const slkv::run::RunOptions& o) {
+  if (!o.prompt_file.empty()) return slkv::read_file(o.prompt_file);
+  if (o.prompt.empty()) throw slkv::Error("give --prompt TEXT or --prompt-file FILE");
+  return o.prompt;
+}
+
+int run(const slkv::run::RunOptions& o) {
+  auto checkpoint = slkv::Checkpoint::open(o.model);
+  const slkv::ModelConfig& config = checkpoint->config();
+  slkv::Tokenizer tokenizer =
+      checkpoint->gguf() ? slkv::tokenizer_from_gguf(*checkpoint->gguf())
+      : !checkpoint->tokenizer_json_path().empty()
+          ? slkv::tokenizer_from_json(checkpoint->tokenizer_json_path())
+          : throw slkv::Error(o.model + ": no tokenizer.json beside the checkpoint");
+  slkv::CheckpointWeights weights(*checkpoint);
+  slkv::Model model(config, weights);
+
+  const std::string text = prompt_text(o);
+  std::vector<int32_t> prompt;
+  if (o.chat) {
+    prompt = tokenizer.encode(slkv::render_chat(slkv::chat_style_for(config), text, o.system),
+                              /*add_bos=*/false, /*parse_special=*/true);
+  } else {
+    prompt = tokenizer.encode(text, tokenizer.add_bos(), /*parse_special=*/true);
+  }
+  if (prompt.empty()) throw slkv::Error("the prompt encodes to no tokens");
+  const int64_t n_prompt = static_cast<int64_t>(prompt.size());
+  if (!o.attn_out.empty() && o.attn_rows > n_prompt) {
+    throw slkv::Error("--attn-rows " + std::to_string(o.attn_rows) + " exceeds the prompt's " +
+                      std::to_string(n_prompt) + " tokens");
+  }
+
+  slkv::Session session(model, o.batch);
+  std::unique_ptr<LastRowsRecorder> recorder;
+  if (!o.attn_out.empty()) {
+    recorder =
+        std::make_unique<LastRowsRecorder>(n_prompt, o.attn_rows, config.n_layers, config.n_heads);
+    session.set_observer(recorder.get());
+  }
+  std::vector<float> last;  // [vocab]
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!o.logits_out.empty()) {
+    slkv::write_file_atomic_with(o.logits_out, [&](const std::string& tmp) {
+      std::FILE* f = std::fopen(tmp.c_str(), "wb");
+      if (!f) throw slkv::Error(tmp + ": cannot open for writing");
+      bool ok = true;
+      session.forward(prompt, slkv::LogitsRows::kAll, [&](int64_t i, std::span<const float> l) {
+        ok = ok && std::fwrite(l.data(), sizeof(float), l.size(), f) == l.size();
+        if (i == n_prompt - 1) last.assign(l.begin(), l.end());
+      });
+      if (std::fclose(f) != 0 || !ok) throw slkv::Error(tmp + ": write failed");
+    });
+  } else {
+    last = session.forward_last(prompt);
+  }
+  const double prompt_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  session.set_observer(nullptr);
+  if (recorder) {
+    const auto& d = recorder->data();
+    slkv::write_file_atomic(o.attn_out, std::string_view(reinterpret_cast<const char*>(d.data()),
+                                                         d.size() * sizeof(float)));
+  }
+
+  slkv::GenerateOptions gen;
+  gen.max_new = o.max_new;
+  gen.stop_ids = config.stop_ids;
+  if (gen.stop_ids.empty() && config.eos_id >= 0) gen.stop_ids.push_back(config.eos_id);
+  slkv::GenerateResult result;
+  if (o.max_new > 0) {
+    result = slkv::continue_greedy(session, std::move(last), gen, [&](int32_t id) {
+      if (!o.json &&
+          std::find(gen.stop_ids.begin(), gen.stop_ids.end(), id) == gen.stop_ids.end()) {
+        const int32_t one[1] = {id};
+        std::cout << tokenizer.decode(one) << std::flush;
+      }
+    });
+  }
+  std::vector<int32_t> text_ids = result.output_ids;
+  if (result.stopped) text_ids.pop_back();
+  if (o.json) {
+    nlohmann::json j;
+    j["prompt_ids"] = prompt;
+    j["output_ids"] = result.output_ids;
+    j["text"] = tokenizer.decode(text_ids);
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    std::cout << "\n";
+  }
+  std::fprintf(stderr,
+               "prompt: %lld tokens in %.3f s (%.1f tokens/s); decode: %lld tokens in "
+               "%.3f s (%.1f tokens/s)\n",
+               static_cast<long long>(n_prompt), prompt_seconds, n_prompt / prompt_seconds,
+               static_cast<long long>(result.n_decoded), result.decode_seconds,
+               result.n_decoded > 0 ? result.n_decoded / result.decode_seconds : 0.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"slkv-run"};
+  slkv::run::RunOptions options;
+  slkv::run::setup_run_options(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  try {
+    return run(options);
+  } catch (const slkv::Error& e) {
+    std::fprintf(stderr, "slkv-run: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slkv-run: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+}

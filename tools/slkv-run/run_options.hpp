@@ -1,0 +1,26 @@
+#pragma once
+// Options of slkv-run (one struct, filled by setup_run_options).
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace slkv::run {
+
+struct RunOptions {
+  std::string model;        // .gguf file or HF directory
+  std::string prompt;       // --prompt
+  std::string prompt_file;  // --prompt-file
+  std::string system;       // --system (with --chat)
+  bool chat = false;
+  int64_t max_new = 128;
+  bool json = false;
+  std::string logits_out;  // f32 [n_prompt, vocab]
+  std::string attn_out;    // f32 [n_layers, n_heads, attn_rows, n_prompt]
+  int64_t attn_rows = 8;
+  int64_t batch = 512;  // prompt tokens per forward batch
+};
+
+void setup_run_options(CLI::App& app, RunOptions& options);
+
+}  // namespace slkv::run
