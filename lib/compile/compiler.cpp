@@ -219,9 +219,12 @@ runtime::Plan compile_plan(const HeadScores& scores, const ModelShape& shape,
   plan.budget_value = in.continuous ? *o.budget_ratio : static_cast<double>(*o.budget_tokens);
   plan.method = o.method;
   plan.method_params = alloc.params;
-  plan.method_params["importance"] = scores.kind == "lineage"
-                                         ? "lineage mean score per query head"
-                                         : "norm(S_logic) + alpha * norm(S_surface)";
+  if (method->uses_importance()) {
+    plan.method_params["importance"] = scores.kind == "lineage"
+                                           ? "lineage mean score per query head"
+                                           : "norm(S_logic) + alpha * norm(S_surface)";
+    plan.method_params["alpha"] = o.alpha;
+  }
   if (o.prompt_tokens) plan.method_params["prompt_tokens"] = *o.prompt_tokens;
   plan.min_cap = o.min_cap;
   plan.caps.assign(shape.n_layers, {});

@@ -44,6 +44,7 @@ class AllocationMethod {
   virtual std::string_view name() const = 0;
   virtual std::string_view summary() const = 0;  // one line for --help
   virtual bool supports_ratio() const { return true; }
+  virtual bool uses_importance() const { return true; }  // false: scores do not matter
   virtual Allocation allocate(const AllocationInput& input) const = 0;
 };
 

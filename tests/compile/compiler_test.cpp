@@ -5,6 +5,7 @@
 #include "compile/method.hpp"
 #include "compile/plan_writer.hpp"
 #include "core/error.hpp"
+#include "runtime/plan_caps.hpp"
 #include "runtime/plan_json.hpp"
 
 namespace {
@@ -110,6 +111,20 @@ TEST(Compiler, RecordsEveryParameterInThePlan) {
   EXPECT_EQ(plan.source.hash, "abc");
   ASSERT_EQ(plan.caps.size(), 2u);
   EXPECT_EQ(plan.caps[0].size(), 4u);
+  EXPECT_EQ(plan.gqa_aggregation, "none");  // query heads: nothing aggregated
+
+  auto pyramid = budget(64);
+  pyramid.method = "pyramid";
+  pyramid.pyramid_beta = 10;
+  const auto p = compile_plan(scores_2x4(), kShape, pyramid);
+  EXPECT_EQ(p.method_params.at("pyramid_beta").get<double>(), 10.0);
+  EXPECT_FALSE(p.method_params.contains("importance"));  // scores play no part
+  auto real = budget(64);
+  real.method = "real";
+  const auto r = compile_plan(scores_2x4(), kShape, real);
+  EXPECT_EQ(r.method_params.at("beta").get<double>(), 1.351);
+  EXPECT_EQ(r.method_params.at("alpha").get<double>(), 0.5);
+  EXPECT_EQ(r.method_params.at("importance"), "lineage mean score per query head");
 }
 
 TEST(Compiler, SameInputsGiveTheSameBytes) {
@@ -153,6 +168,26 @@ TEST(Compiler, EveryMethodWritesAPlanTheRuntimeLoads) {
       }
     }
   }
+}
+
+TEST(Compiler, RatioPlanGivesTheRuntimeTheRequestedPool) {
+  // Ratio 0.25 of a 1000-token prompt: B_tot = 250, w = 8, so 242 tokens per KV head beyond
+  // the window, 2 layers x 2 KV heads = 968 in all. The runtime's caps_for_length makes the
+  // caps; they must add up to that pool and stay close to the token-mode plan for 250.
+  CompileOptions o;
+  o.budget_ratio = 0.25;
+  const auto plan = compile_plan(scores_2x4(), kShape, o);
+  const auto tokens_plan = compile_plan(scores_2x4(), kShape, budget(250));
+  int64_t total = 0;
+  for (int64_t l = 0; l < 2; ++l) {
+    std::vector<int64_t> caps(2);
+    slkv::runtime::caps_for_length(plan, l, 1000, caps);
+    for (int64_t k = 0; k < 2; ++k) {
+      total += caps[k];
+      EXPECT_NEAR(static_cast<double>(caps[k]), tokens_plan.caps[l][k], 0.02 * 242) << l;
+    }
+  }
+  EXPECT_EQ(total, 4 * 242);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
 #include <string>
 
 #include "core/error.hpp"
@@ -84,6 +86,42 @@ TEST(LineageScores, MissingFileNamesPath) {
   } catch (const slkv::Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/scores.json"), std::string::npos);
   }
+}
+
+TEST(LineageScores, MutatedFilesOnlyEverGiveSlkvErrors) {
+  const std::string good = R"({"0-0": [0.5, 1e-3], "0-1": [0], "1-0": [2, 3.5], "1-1": [0.25]})";
+  const std::string alphabet = "0123456789-+.eE,:[]{}\" NaN";
+  std::mt19937_64 rng(42);
+  int parsed = 0;
+  int refused = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text = good;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0:
+          text[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          text.erase(at, 1);
+          break;
+        default:
+          text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
+      }
+      if (text.empty()) text.push_back('{');
+    }
+    try {
+      const auto s = parse_lineage_scores(text, "fuzz.json", 2, 2);
+      for (double x : s.direct) ASSERT_TRUE(std::isfinite(x) && x >= 0.0) << text;
+      ++parsed;
+    } catch (const slkv::Error&) {
+      ++refused;
+    }  // anything else escapes and fails the test
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(parsed, 0);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ Examples:
   slkv-compile scores.json --shape 32,32,8,128 --budget 128 --method headkv \
       --granularity query --out headkv-128.json
 
+  # Shape, arch and fingerprint from the checkpoint, so the runtime refuses other models:
+  slkv-compile scores.json --model SmolLM2-135M-Instruct.Q4_1.gguf --budget 64 --out smol.json
+
   # Keep 10% of every prompt, shares decided offline, caps computed by the runtime:
   slkv-compile scores.json --shape 32,32,8,128 --ratio 0.1 --out ratio.json
 

@@ -17,6 +17,7 @@ class AdaKvMethod final : public AllocationMethod {
   std::string_view summary() const override {
     return "Ada-KV: layer totals and a floor; heads split at run time by token scores";
   }
+  bool uses_importance() const override { return false; }
 
   Allocation allocate(const AllocationInput& in) const override {
     const CompileOptions& opt = *in.options;

@@ -17,6 +17,7 @@ class PyramidMethod final : public AllocationMethod {
   std::string_view summary() const override {
     return "PyramidKV: caps fall linearly from the first layer to the last";
   }
+  bool uses_importance() const override { return false; }
 
   Allocation allocate(const AllocationInput& in) const override {
     const CompileOptions& opt = *in.options;

@@ -10,6 +10,7 @@ class UniformMethod final : public AllocationMethod {
  public:
   std::string_view name() const override { return "uniform"; }
   std::string_view summary() const override { return "SnapKV: the same cap for every head"; }
+  bool uses_importance() const override { return false; }
 
   Allocation allocate(const AllocationInput& in) const override {
     Allocation out;
