@@ -1,0 +1,228 @@
+#include "ablation_job.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "engine/generate.hpp"
+#include "profile/probe_runner.hpp"
+#include "profile/profile_h5.hpp"
+#include "profile/scores.hpp"
+#include "profile_job.hpp"
+
+namespace slkv::tools {
+
+namespace {
+
+// Heads ordered by norm(S_surface) + norm(S_logic), best first (lower index first on ties).
+std::vector<int64_t> rank_heads(const profile::HeadScores& s) {
+  double sum_s = 0, sum_l = 0;
+  for (float v : s.surface) sum_s += v;
+  for (float v : s.logic) sum_l += v;
+  std::vector<double> combined(s.surface.size());
+  for (size_t i = 0; i < combined.size(); ++i) {
+    combined[i] = (sum_s > 0 ? s.surface[i] / sum_s : 0) + (sum_l > 0 ? s.logic[i] / sum_l : 0);
+  }
+  std::vector<int64_t> order(combined.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return combined[static_cast<size_t>(a)] > combined[static_cast<size_t>(b)];
+  });
+  return order;
+}
+
+// Greedy answer of one probe under the session's current head mask; true when it succeeds.
+bool answer_probe(Session& session, const Tokenizer& tok, const probes::Probe& probe,
+                  int64_t max_new, const std::vector<int64_t>& stop_ids) {
+  session.reset();
+  std::vector<float> logits = session.forward_last(probe.tokens);
+  const profile::TokenDecoder decode = [&tok](std::span<const int32_t> ids) {
+    return tok.decode(ids);
+  };
+  std::vector<int32_t> out;  // the same stop rules as the profiling run (probe_runner.hpp)
+  for (int64_t step = 0; step < max_new; ++step) {
+    const int32_t next = argmax(logits);
+    if (std::find(stop_ids.begin(), stop_ids.end(), next) != stop_ids.end()) break;
+    out.push_back(next);
+    if (profile::line_complete(decode, out)) break;
+    if (step + 1 == max_new) break;
+    const int32_t one[1] = {next};
+    logits = session.forward_last(one);
+  }
+  const std::string text = profile::answer_text(decode, out);
+  return profile::probe_succeeded(probe.family, text, probe.answer);
+}
+
+// Teacher-forced: feeds the gold answer; returns {tokens that were the argmax, sum of the gold
+// tokens' log-probabilities, number of gold tokens}.
+struct ForcedScore {
+  int64_t n_argmax = 0;
+  double log_prob = 0;
+  int64_t n_tokens = 0;
+};
+ForcedScore force_probe(Session& session, const probes::Probe& probe) {
+  session.reset();
+  std::vector<float> logits = session.forward_last(probe.tokens);  // [vocab]
+  ForcedScore s;
+  for (size_t i = 0; i < probe.answer_tokens.size(); ++i) {
+    const int32_t gold = probe.answer_tokens[i];
+    const float m = *std::max_element(logits.begin(), logits.end());
+    double z = 0;
+    for (float v : logits) z += std::exp(static_cast<double>(v - m));
+    s.log_prob += static_cast<double>(logits[static_cast<size_t>(gold)] - m) - std::log(z);
+    s.n_argmax += argmax(logits) == gold ? 1 : 0;
+    s.n_tokens += 1;
+    if (i + 1 == probe.answer_tokens.size()) break;
+    const int32_t one[1] = {gold};
+    logits = session.forward_last(one);
+  }
+  return s;
+}
+
+}  // namespace
+
+int run_ablation(const ProfileCliOptions& opt) {
+  set_threads(opt.threads);
+  LoadedModel lm = load_model(opt.model_path);
+  const ModelConfig& config = lm.model->config();
+  const profile::Profile prof = profile::read_profile(opt.ablate_profile);
+  if (prof.meta.n_layers != config.n_layers || prof.meta.n_query_heads != config.n_heads) {
+    throw Error(opt.ablate_profile + ": profile shape " + std::to_string(prof.meta.n_layers) + "x" +
+                std::to_string(prof.meta.n_query_heads) + " does not match the model's " +
+                std::to_string(config.n_layers) + "x" + std::to_string(config.n_heads));
+  }
+  if (prof.meta.model_fingerprint != lm.checkpoint->fingerprint()) {
+    std::cerr << "slkv-profile: warning: " << opt.ablate_profile
+              << " was made from a different checkpoint (fingerprint differs)\n";
+  }
+  const int64_t n_heads_total = config.n_layers * config.n_heads;
+  for (int64_t k : opt.ablate_k) {
+    if (k > n_heads_total) {
+      throw Error("--ablate-k " + std::to_string(k) + " exceeds the model's " +
+                  std::to_string(n_heads_total) + " query heads");
+    }
+  }
+  const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
+  const probes::Haystack haystack = make_haystack(opt);
+  const std::vector<probes::Probe> probe_set = build_probe_set(pc, haystack, *lm.encoder);
+  const std::vector<int64_t> ranked = rank_heads(prof.scores);
+
+  // Conditions: for each K, the top-K set and `draws` random sets.
+  struct Condition {
+    int64_t k;
+    std::string kind;  // "top" | "random"
+    int draw;
+    std::vector<int64_t> heads;
+  };
+  std::vector<Condition> conditions;
+  std::mt19937_64 rng(opt.seed ^ 0x5eed0ab1a7e5ULL);
+  for (int64_t k : opt.ablate_k) {
+    conditions.push_back({k, "top", 0, {ranked.begin(), ranked.begin() + k}});
+    if (k == 0) continue;
+    for (int d = 0; d < opt.ablate_draws; ++d) {
+      std::vector<int64_t> all(static_cast<size_t>(n_heads_total));
+      std::iota(all.begin(), all.end(), 0);
+      std::shuffle(all.begin(), all.end(), rng);
+      all.resize(static_cast<size_t>(k));
+      std::sort(all.begin(), all.end());
+      conditions.push_back({k, "random", d, all});
+    }
+  }
+
+  Session session(*lm.model);
+  Progress progress("ablation", conditions.size() * probe_set.size(), !opt.quiet);
+  nlohmann::json results = nlohmann::json::array();
+  for (const Condition& c : conditions) {
+    std::vector<uint8_t> mask(static_cast<size_t>(n_heads_total), 0);  // [n_layers, n_heads]
+    for (int64_t h : c.heads) mask[static_cast<size_t>(h)] = 1;
+    session.set_head_mask(mask);
+    int64_t n_ok = 0;
+    double token_accuracy = 0, gold_log_prob = 0;  // teacher-forced: means over probes
+    for (const probes::Probe& p : probe_set) {
+      if (opt.teacher_force) {
+        const ForcedScore f = force_probe(session, p);
+        token_accuracy += static_cast<double>(f.n_argmax) / f.n_tokens / probe_set.size();
+        gold_log_prob += f.log_prob / f.n_tokens / probe_set.size();
+        n_ok += f.n_argmax == f.n_tokens ? 1 : 0;
+      } else {
+        n_ok += answer_probe(session, *lm.tokenizer, p, pc.max_new_tokens, config.stop_ids) ? 1 : 0;
+      }
+      progress.advance();
+    }
+    nlohmann::json heads = nlohmann::json::array();
+    for (int64_t h : c.heads) {
+      heads.push_back("L" + std::to_string(h / config.n_heads) + "H" +
+                      std::to_string(h % config.n_heads));
+    }
+    results.push_back(
+        {{"k", c.k},
+         {"kind", c.kind},
+         {"draw", c.draw},
+         {"accuracy",
+          opt.teacher_force ? token_accuracy : static_cast<double>(n_ok) / probe_set.size()},
+         {"n_success", n_ok},
+         {"mean_gold_log_prob", opt.teacher_force ? gold_log_prob : 0.0},
+         {"heads", heads}});
+  }
+  progress.finish();
+  session.set_head_mask({});
+
+  // Table: K, top-K accuracy, random mean [min, max].
+  std::printf("ablation on %zu probes (%s), ranking from %s\n", probe_set.size(),
+              config.name.c_str(), opt.ablate_profile.c_str());
+  std::printf("metric: %s\n", opt.teacher_force
+                                  ? "teacher-forced gold-token accuracy (logp: mean gold log-prob)"
+                                  : "greedy needle success rate");
+  std::printf("%6s %12s %14s %20s %10s %12s\n", "K", "top-K acc", "random mean",
+              "random [min, max]", "top-K logp", "random logp");
+  for (int64_t k : opt.ablate_k) {
+    double top = 0, sum = 0, lo = 1, hi = 0, top_lp = 0, sum_lp = 0;
+    int n = 0;
+    for (const auto& r : results) {
+      if (r["k"] != k) continue;
+      const double a = r["accuracy"].get<double>();
+      const double lp = r["mean_gold_log_prob"].get<double>();
+      if (r["kind"] == "top") {
+        top = a;
+        top_lp = lp;
+      } else {
+        sum += a;
+        sum_lp += lp;
+        lo = std::min(lo, a);
+        hi = std::max(hi, a);
+        ++n;
+      }
+    }
+    if (n == 0) {
+      std::printf("%6lld %12.3f %14s %20s %10.3f %12s\n", static_cast<long long>(k), top, "-", "-",
+                  top_lp, "-");
+    } else {
+      std::printf("%6lld %12.3f %14.3f       [%.3f, %.3f] %10.3f %12.3f\n",
+                  static_cast<long long>(k), top, sum / n, lo, hi, top_lp, sum_lp / n);
+    }
+  }
+  if (!opt.ablate_out.empty()) {
+    nlohmann::json doc{{"model", config.name},
+                       {"model_fingerprint", lm.checkpoint->fingerprint()},
+                       {"profile", opt.ablate_profile},
+                       {"ranking", "norm(S_surface) + norm(S_logic)"},
+                       {"metric", opt.teacher_force ? "teacher-forced gold-token accuracy"
+                                                    : "greedy success rate"},
+                       {"n_probes", probe_set.size()},
+                       {"probe_config", probe_config_json(pc, haystack, *lm.encoder)},
+                       {"draws", opt.ablate_draws},
+                       {"seed", opt.seed},
+                       {"results", results}};
+    write_file_atomic(opt.ablate_out, doc.dump(2) + "\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace slkv::tools

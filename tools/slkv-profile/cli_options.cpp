@@ -1,0 +1,120 @@
+#include "cli_options.hpp"
+
+#include <algorithm>
+
+namespace slkv::tools {
+
+namespace {
+
+constexpr const char* kFooter = R"(
+Default probe set: lengths 512 and 1024 tokens (those within the model's context), depths 0,
+0.25, 0.5, 0.75, 1, families surface and logic, 2 irrelevant distractor blocks per probe, one
+probe per cell: 20 probes, greedy answers of up to 16 tokens (a few minutes for SmolLM2-135M
+on 2 cores). Longer contexts: --lengths 512,1024,2048,4096,8192.
+
+Examples:
+  # Profile SmolLM2 with the default probe set, write the profile and lineage score files:
+  slkv-profile SmolLM2-135M-Instruct.Q4_1.gguf --out smollm2.h5 --export-lineage smollm2-lineage
+
+  # A longer grid on your own text, teacher-forced answers, 4 threads, resumable:
+  slkv-profile model.gguf --lengths 1024,4096,8192 --depths 0,0.5,1 --haystack book.txt \
+      --teacher-force --threads 4 --resume --out model.h5
+
+  # Print the summary of an existing profile again:
+  slkv-profile --summary smollm2.h5
+
+  # Ablation: needle accuracy with the top-K surface+logic heads masked vs K random heads:
+  slkv-profile SmolLM2-135M-Instruct.Q4_1.gguf --ablate smollm2.h5 --ablate-k 1,2,4,8,16 \
+      --ablate-draws 3 --ablate-out ablation.json
+
+Resume: a checkpoint directory PROFILE.h5.resume/ gets one file per finished probe; with
+--resume a killed run continues where it stopped and writes the same profile an uninterrupted
+run would. Profiles are byte-identical for the same inputs and seed when SOURCE_DATE_EPOCH
+fixes the creation time.
+
+Exit codes: 0 ok; 1 bad input (model, haystack, profile), probe or write failure (an existing
+--out file is left untouched); 2 bad command line; 3 internal error; 4 stopped by --stop-after
+(checkpoint kept, for tests).)";
+
+}  // namespace
+
+std::vector<int64_t> default_profile_lengths(int64_t context_tokens) {
+  std::vector<int64_t> lengths;
+  for (int64_t n : {512, 1024}) {
+    if (context_tokens <= 0 || n <= context_tokens) lengths.push_back(n);
+  }
+  if (lengths.empty()) lengths.push_back(std::max<int64_t>(64, context_tokens));
+  return lengths;
+}
+
+std::vector<double> default_profile_depths() { return {0.0, 0.25, 0.5, 0.75, 1.0}; }
+
+void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
+  app.description(
+      "Profile every attention head of a checkpoint on needle probes (METHOD.md sections 2-4): "
+      "per-head surface, logic, retrieval-reasoning and ignore scores, labels, and the "
+      "per-probe evidence, written as an HDF5 profile (docs/profile-format.md).");
+  app.footer(kFooter);
+  app.add_option("model", opt.model_path, "model checkpoint (.gguf or HF directory)");
+  app.add_option("--out,-o", opt.out_path,
+                 "profile to write atomically (default: <model stem>.profile.h5)");
+  app.add_option("--lengths", opt.lengths_tokens, "prompt lengths in tokens, BOS included")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  app.add_option("--depths", opt.depths, "needle depths in the haystack, 0..1")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", opt.seed, "probe seed (needles, haystack, distractors)");
+  app.add_option("--families", opt.families,
+                 "needle families: surface, logic; add 'distractor' to insert irrelevant "
+                 "same-form distractor blocks")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"surface", "logic", "distractor"}));
+  app.add_option("--distractors", opt.n_distractors,
+                 "distractor blocks per probe when 'distractor' is a family")
+      ->check(CLI::Range(1, 16));
+  app.add_option("--repeats", opt.repeats, "probes per (length, depth, family) cell")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--haystack", opt.haystack_files,
+                 "text files to hide needles in "
+                 "(default: built-in generated prose)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--max-new", opt.max_new_tokens, "greedy answer tokens at most")
+      ->check(CLI::Range(1, 4096));
+  app.add_flag("--teacher-force", opt.teacher_force,
+               "feed the gold answer instead of the model's own tokens");
+  app.add_flag("--chat", opt.chat,
+               "wrap each probe in the model's chat turn (ChatML or Gemma markers)");
+  app.add_option("--surface-span", opt.surface_span,
+                 "span N of a surface needle: 'answer' (the answer value, as Wu et al.) or "
+                 "'fact' (the whole fact sentence)")
+      ->check(CLI::IsMember({"answer", "fact"}));
+  app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
+      ->check(CLI::IsMember({"quantile", "absolute"}));
+  app.add_option("--top-k", opt.top_k, "k of the top-k attention mass")->check(CLI::Range(1, 4096));
+  app.add_option("--dump-probes", opt.dump_probes_path, "write the probes as JSON Lines");
+  app.add_option("--export-lineage", opt.export_lineage_dir,
+                 "also write lineage score JSON files (one per score, plus importance.json) "
+                 "into this directory");
+  app.add_option("--threads", opt.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--resume", opt.resume, "continue from PROFILE.h5.resume/ if present");
+  app.add_option("--stop-after", opt.stop_after,
+                 "testing: stop after this many probes of this run, keep the checkpoint, exit 4")
+      ->check(CLI::PositiveNumber)
+      ->group("");
+  app.add_flag("--quiet,-q", opt.quiet, "no progress bar");
+  app.add_option("--summary", opt.summary_path, "print the summary of an existing profile")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ablate", opt.ablate_profile,
+                 "ablation mode: mask heads ranked by this profile and measure needle accuracy")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ablate-k", opt.ablate_k, "numbers of masked heads")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--ablate-out", opt.ablate_out, "write the ablation results as JSON");
+}
+
+}  // namespace slkv::tools
