@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "core/error.hpp"
 #include "engine/ops.hpp"
+#include "engine/softmax_exp.hpp"
 
 namespace slkv {
 namespace {
@@ -28,63 +28,6 @@ float dot(const float* a, const float* b, int64_t n) {
   float s = 0.0f;
   for (int64_t d = 0; d < n; ++d) s += a[d] * b[d];
   return s;
-}
-
-// exp(x) for x <= 0 (and -inf -> 0), branch-free so that GCC vectorizes the loops that call
-// it: x = n ln2 + r with |r| <= ln2/2 (n rounded with the 1.5 * 2^23 trick, ln2 split in a
-// part exact in f32 and a remainder), e^r by its degree-7 Taylor polynomial (truncation below
-// 0.35^8 / 8! = 5e-9, relative), times 2^n built in the exponent bits. Within a few ulp of
-// std::exp; arguments below -87 (results under 2^-125, next to a row maximum's 1) give 0.
-inline float exp_nonpositive(float x) {
-  const bool underflow = x < -87.0f;  // also -inf; NaN propagates
-  const float xc = underflow ? -87.0f : x;
-  const float shifted = xc * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float poly = 1.0f / 5040.0f;
-  poly = poly * r + 1.0f / 720.0f;
-  poly = poly * r + 1.0f / 120.0f;
-  poly = poly * r + 1.0f / 24.0f;
-  poly = poly * r + 1.0f / 6.0f;
-  poly = poly * r + 0.5f;
-  poly = poly * r + 1.0f;
-  poly = poly * r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return underflow ? 0.0f : poly * scale;
-}
-
-// Lanes for the max and sum reductions below: f32 reductions in one accumulator do not
-// vectorize (the order is fixed), so each lane sums every kLanes-th element.
-constexpr int kLanes = 8;
-
-float row_max_of(const float* s, int64_t n) {
-  float lanes[kLanes];
-  std::fill(lanes, lanes + kLanes, kNegInf);
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int l = 0; l < kLanes; ++l) lanes[l] = lanes[l] > s[j + l] ? lanes[l] : s[j + l];
-  }
-  float m = kNegInf;
-  for (int l = 0; l < kLanes; ++l) m = std::max(m, lanes[l]);
-  for (; j < n; ++j) m = std::max(m, s[j]);
-  return m;
-}
-
-// s[j] = exp(s[j] - m) in place (masked -inf entries become 0); returns their sum.
-float exp_and_sum(float* s, int64_t n, float m) {
-  for (int64_t j = 0; j < n; ++j) s[j] = exp_nonpositive(s[j] - m);
-  float lanes[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int l = 0; l < kLanes; ++l) lanes[l] += s[j + l];
-  }
-  float sum = 0.0f;
-  for (int l = 0; l < kLanes; ++l) sum += lanes[l];
-  for (; j < n; ++j) sum += s[j];
-  return sum;
 }
 
 struct Tile {
@@ -160,7 +103,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
                 if (!visible(qpos, kpos[j], p.window)) si[j] = kNegInf;
               }
             }
-            const float block_max = row_max_of(si, nk);
+            const float block_max = softmax_row_max(si, nk);
             float& m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
             float& l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
             if (block_max == kNegInf) {  // nothing visible in this block: contributes nothing
@@ -172,7 +115,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
             l *= correction;
             float* acc_i = acc + i * hd;
             for (int64_t d = 0; d < hd; ++d) acc_i[d] *= correction;
-            l += exp_and_sum(si, nk, m_new);
+            l += exp_shift_sum(si, nk, m_new);
             m = m_new;
           }
           // acc[i, :] += sum_j e[i, j] * v[j, :]
