@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
                     static_cast<long long>(r.n_decoded), r.decode_seconds,
                     r.n_decoded / r.decode_seconds, gfd, 100 * gfd / peak, dcpu,
                     static_cast<long long>(n));
+        std::fflush(stdout);
       }
       std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),
                   peak_rss_mib());
