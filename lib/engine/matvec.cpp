@@ -58,9 +58,11 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-base::RowsFn pick_kernel(GgmlType type, int64_t n_rows) {
+base::RowsFn pick_kernel(GgmlType type, int64_t n_rows, MatvecIsa isa) {
 #if defined(SLKV_MV_HAVE_AVX2)
-  if (cpu_has_avx2_fma()) return avx2::pick_rows(type, n_rows);
+  if (isa == MatvecIsa::best && cpu_has_avx2_fma()) return avx2::pick_rows(type, n_rows);
+#else
+  (void)isa;
 #endif
   return base::pick_rows(type, n_rows);
 }
@@ -77,7 +79,7 @@ bool matvec_supported(GgmlType type) {
 }
 
 void matvec(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
-            int64_t n_rows, float* y) {
+            int64_t n_rows, float* y, MatvecIsa isa) {
   const std::string where = "matvec over tensor '" + weight.name + "'";
   SLKV_CHECK(weight.shape.size() == 2, where + ": weight must be 2-D");
   SLKV_CHECK(n_rows >= 1 && n_rows <= kMatvecMaxRows, where + ": row count out of range");
@@ -85,7 +87,7 @@ void matvec(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const 
   const int64_t in = weight.shape[1];
   SLKV_CHECK(out_begin >= 0 && out_begin < out_end && out_end <= out, where + ": row range");
   const auto traits = ggml_type_traits(static_cast<uint32_t>(weight.type));
-  const base::RowsFn fn = pick_kernel(weight.type, n_rows);
+  const base::RowsFn fn = pick_kernel(weight.type, n_rows, isa);
   if (!traits || !fn) {
     throw Error(where + ": type " + std::string(ggml_type_name(weight.type)) + " not supported");
   }

@@ -22,6 +22,10 @@ namespace slkv {
 inline constexpr int64_t kMatvecMaxRows = 8;
 inline constexpr int kMatvecLanes = 16;
 
+// Which kernels matvec uses: the fastest the CPU supports (AVX2+FMA+F16C when present), or
+// the portable baseline loops (tests run both).
+enum class MatvecIsa { best, baseline };
+
 // True when matvec handles `type` (every type dequantize_row supports).
 bool matvec_supported(GgmlType type);
 
@@ -31,6 +35,6 @@ bool matvec_supported(GgmlType type);
 // (OpenMP) when the matrix is large enough. Throws slkv::Error naming the tensor when its
 // byte size does not match its shape and type or the type is unsupported.
 void matvec(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
-            int64_t n_rows, float* y);
+            int64_t n_rows, float* y, MatvecIsa isa = MatvecIsa::best);
 
 }  // namespace slkv

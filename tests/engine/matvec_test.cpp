@@ -78,7 +78,7 @@ int64_t row_length(GgmlType type) {
   return 256 * 3;
 }
 
-TEST(Matvec, MatchesDequantizedDotForEveryTypeAndRowCount) {
+TEST(Matvec, MatchesDequantizedDotForEveryTypeRowCountAndIsa) {
   constexpr double kU = 0x1p-24;  // f32 unit roundoff
   std::mt19937 rng(1234);
   for (const TypeCase& c : all_cases()) {
@@ -95,29 +95,32 @@ TEST(Matvec, MatchesDequantizedDotForEveryTypeAndRowCount) {
     w.data = bytes.data();
     std::vector<float> dense(static_cast<size_t>(out * in));  // [out, in]
     dequantize_row(c.type, bytes.data(), dense.data(), out * in);
-    for (int64_t n_rows : {1, 2, 3, 5, 8}) {
-      std::vector<float> x(static_cast<size_t>(n_rows * in));  // [n_rows, in]
-      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-      for (auto& v : x) v = dist(rng);
-      // A sub-range of output rows, not starting at a task boundary.
-      const int64_t out_begin = 5;
-      const int64_t out_end = out - 3;
-      const int64_t n_out = out_end - out_begin;
-      std::vector<float> y(static_cast<size_t>(n_rows * n_out), NAN);  // [n_rows, n_out]
-      matvec(w, out_begin, out_end, x.data(), n_rows, y.data());
-      const double gamma = in * kU / (1.0 - in * kU);
-      for (int64_t t = 0; t < n_rows; ++t) {
-        for (int64_t j = 0; j < n_out; ++j) {
-          double exact = 0.0;
-          double magnitude = 0.0;
-          for (int64_t i = 0; i < in; ++i) {
-            const double p = static_cast<double>(dense[(out_begin + j) * in + i]) * x[t * in + i];
-            exact += p;
-            magnitude += std::fabs(p);
+    for (MatvecIsa isa : {MatvecIsa::best, MatvecIsa::baseline}) {
+      for (int64_t n_rows : {1, 2, 3, 5, 8}) {
+        std::vector<float> x(static_cast<size_t>(n_rows * in));  // [n_rows, in]
+        std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+        for (auto& v : x) v = dist(rng);
+        // A sub-range of output rows, not starting at a task boundary.
+        const int64_t out_begin = 5;
+        const int64_t out_end = out - 3;
+        const int64_t n_out = out_end - out_begin;
+        std::vector<float> y(static_cast<size_t>(n_rows * n_out), NAN);  // [n_rows, n_out]
+        matvec(w, out_begin, out_end, x.data(), n_rows, y.data(), isa);
+        const double gamma = in * kU / (1.0 - in * kU);
+        for (int64_t t = 0; t < n_rows; ++t) {
+          for (int64_t j = 0; j < n_out; ++j) {
+            double exact = 0.0;
+            double magnitude = 0.0;
+            for (int64_t i = 0; i < in; ++i) {
+              const double p = static_cast<double>(dense[(out_begin + j) * in + i]) * x[t * in + i];
+              exact += p;
+              magnitude += std::fabs(p);
+            }
+            const double got = y[t * n_out + j];
+            ASSERT_LE(std::fabs(got - exact), gamma * magnitude + 1e-30)
+                << label << " rows " << n_rows << " t " << t << " j " << j << " baseline "
+                << (isa == MatvecIsa::baseline);
           }
-          const double got = y[t * n_out + j];
-          ASSERT_LE(std::fabs(got - exact), gamma * magnitude + 1e-30)
-              << label << " rows " << n_rows << " t " << t << " j " << j;
         }
       }
     }
