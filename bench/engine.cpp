@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -30,6 +31,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds of the whole process (all threads): on a shared, oversubscribed machine this
+// moves less with the load than wall time does.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 // Peak resident set (VmHWM) in MiB.
@@ -114,29 +123,34 @@ int main(int argc, char** argv) {
     const slkv::ModelConfig& c = model.config();
     std::printf("model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s\n", argv[1],
                 omp_get_max_threads(), peak);
-    std::printf("%-8s %8s %10s %10s %8s %10s\n", "phase", "tokens", "seconds", "tokens/s",
-                "GFLOP/s", "% of peak");
+    std::printf("%-8s %8s %10s %10s %8s %10s %9s\n", "phase", "tokens", "seconds", "tokens/s",
+                "GFLOP/s", "% of peak", "cpu s");
     for (int64_t n : prefill) {
       slkv::Session session(model);
       const auto ids = random_prompt(n, c.vocab_size);
       const auto t0 = Clock::now();
+      const double cpu0 = process_cpu_seconds();
       std::vector<float> last = session.forward_last(ids);
       const double s = seconds_since(t0);
+      const double cpu = process_cpu_seconds() - cpu0;
       const double gf = forward_flops(c, 0, n) / s / 1e9;
-      std::printf("%-8s %8lld %10.3f %10.1f %8.1f %9.1f%%\n", "prefill", static_cast<long long>(n),
-                  s, n / s, gf, 100 * gf / peak);
+      std::printf("%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f\n", "prefill",
+                  static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu);
       std::fflush(stdout);
       if (n == decode_context) {
         slkv::GenerateOptions opt;
         opt.max_new = decode_tokens + 1;  // the first token comes from the prefill's logits
+        const double dcpu0 = process_cpu_seconds();
         const auto r = slkv::continue_greedy(session, std::move(last), opt);
+        const double dcpu = process_cpu_seconds() - dcpu0;
         double flops = 0;
         for (int64_t k = 0; k < r.n_decoded; ++k) flops += forward_flops(c, n + k, 1);
         const double gfd = flops / r.decode_seconds / 1e9;
-        std::printf("%-8s %8lld %10.3f %10.2f %8.1f %9.1f%%   (at context %lld)\n", "decode",
+        std::printf("%-8s %8lld %10.3f %10.2f %8.1f %9.1f%% %9.2f   (at context %lld)\n", "decode",
                     static_cast<long long>(r.n_decoded), r.decode_seconds,
-                    r.n_decoded / r.decode_seconds, gfd, 100 * gfd / peak,
+                    r.n_decoded / r.decode_seconds, gfd, 100 * gfd / peak, dcpu,
                     static_cast<long long>(n));
+        std::fflush(stdout);
       }
       std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),
                   peak_rss_mib());

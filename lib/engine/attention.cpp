@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "engine/ops.hpp"
+#include "engine/softmax_exp.hpp"
 
 namespace slkv {
 namespace {
@@ -74,10 +75,16 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
       std::fill(tile.l.begin(), tile.l.end(), 0.0f);
 
       for (int64_t j0 = 0; j0 < st.length; j0 += kBlockK) {
-        const int64_t nk = std::min(kBlockK, st.length - j0);
+        const int64_t nk_all = std::min(kBlockK, st.length - j0);
         const int64_t* kpos = &st.positions[static_cast<size_t>(j0)];
         if (kpos[0] > q_max) break;  // positions ascend: every later key is in the future
-        if (p.window > 0 && q_min - kpos[nk - 1] >= p.window) continue;
+        if (p.window > 0 && q_min - kpos[nk_all - 1] >= p.window) continue;
+        // Keys after the last query are invisible to the whole tile: leave them out of the
+        // products (the diagonal tile of a causal prefill).
+        const int64_t nk = std::upper_bound(kpos, kpos + nk_all, q_max) - kpos;
+        // Every (query, key) pair visible: no per-element mask.
+        const bool all_visible =
+            kpos[nk - 1] <= q_min && (p.window == 0 || q_max - kpos[0] < p.window);
         const float* kb = &st.keys[static_cast<size_t>(j0 * hd)];    // [nk, hd]
         const float* vb = &st.values[static_cast<size_t>(j0 * hd)];  // [nk, hd]
         for (int64_t gh = 0; gh < group; ++gh) {
@@ -91,14 +98,12 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           for (int64_t i = 0; i < nq; ++i) {
             const int64_t qpos = positions[static_cast<size_t>(t0 + i)];
             float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
-            float block_max = kNegInf;
-            for (int64_t j = 0; j < nk; ++j) {
-              if (visible(qpos, kpos[j], p.window)) {
-                block_max = std::max(block_max, si[j]);
-              } else {
-                si[j] = kNegInf;
+            if (!all_visible) {
+              for (int64_t j = 0; j < nk; ++j) {
+                if (!visible(qpos, kpos[j], p.window)) si[j] = kNegInf;
               }
             }
+            const float block_max = softmax_row_max(si, nk);
             float& m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
             float& l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
             if (block_max == kNegInf) {  // nothing visible in this block: contributes nothing
@@ -110,10 +115,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
             l *= correction;
             float* acc_i = acc + i * hd;
             for (int64_t d = 0; d < hd; ++d) acc_i[d] *= correction;
-            for (int64_t j = 0; j < nk; ++j) {
-              si[j] = si[j] == kNegInf ? 0.0f : std::exp(si[j] - m_new);
-              l += si[j];
-            }
+            l += exp_shift_sum(si, nk, m_new);
             m = m_new;
           }
           // acc[i, :] += sum_j e[i, j] * v[j, :]

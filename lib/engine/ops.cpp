@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "engine/matvec.hpp"
 #include "model/quant.hpp"
 
 // Declared weak so that a non-OpenBLAS BLAS still links (then nothing is changed).
@@ -45,11 +46,28 @@ void use_single_threaded_blas() {
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                   int64_t n_rows, float* y, const float* bias, LinearScratch& scratch) {
   SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
-  const int64_t in = weight.shape[1];
   const int64_t n_out = out_end - out_begin;
   SLKV_CHECK(out_begin >= 0 && out_end <= weight.shape[0] && n_out > 0,
              "row range of " + weight.name);
   if (n_rows == 0) return;
+  if (n_rows <= kMatvecMaxRows && matvec_supported(weight.type)) {
+    // Few rows (decode): dot products straight from the stored blocks, no scratch.
+    matvec(weight, out_begin, out_end, x, n_rows, y);
+  } else {
+    linear_range_gemm(weight, out_begin, out_end, x, n_rows, y, scratch);
+  }
+  if (bias) {
+    for (int64_t t = 0; t < n_rows; ++t) {
+      float* yr = y + t * n_out;
+      for (int64_t j = 0; j < n_out; ++j) yr[j] += bias[out_begin + j];
+    }
+  }
+}
+
+void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                       int64_t n_rows, float* y, LinearScratch& scratch) {
+  const int64_t in = weight.shape[1];
+  const int64_t n_out = out_end - out_begin;
   const bool direct = weight.type == GgmlType::F32 &&
                       reinterpret_cast<uintptr_t>(weight.data) % alignof(float) == 0;
   const int64_t n_threads = omp_get_max_threads();
@@ -81,12 +99,6 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
                   static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,
                   static_cast<int>(in), 0.0f, y + r0, static_cast<int>(n_out));
-    }
-  }
-  if (bias) {
-    for (int64_t t = 0; t < n_rows; ++t) {
-      float* yr = y + t * n_out;
-      for (int64_t j = 0; j < n_out; ++j) yr[j] += bias[out_begin + j];
     }
   }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Dense building blocks of the forward pass, all in f32: RMSNorm, linear layers over stored
-// (possibly quantized) weights, activations. Weights are dequantized chunk by chunk into a
-// caller-owned scratch buffer right before each sgemm, so nothing model-sized is resident.
+// (possibly quantized) weights, activations. For many rows (prefill) weights are dequantized
+// chunk by chunk into a caller-owned scratch buffer right before each sgemm, so nothing
+// model-sized is resident; for a few rows (decode) engine/matvec.hpp dots the stored blocks.
 
 #include <cstdint>
 #include <vector>
@@ -35,6 +36,11 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
 // Same, for only the output columns [out_begin, out_end) of W; y is [n_rows, out_end-out_begin].
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                   int64_t n_rows, float* y, const float* bias, LinearScratch& scratch);
+
+// linear_range without bias through dequantize-to-scratch + sgemm, whatever n_rows is
+// (linear_range uses it above kMatvecMaxRows rows and for types matvec lacks).
+void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                       int64_t n_rows, float* y, LinearScratch& scratch);
 
 // gate[i] = act(gate[i]) * up[i] for i < n; act is SiLU or tanh-approximated GELU.
 void silu_mul(float* gate, const float* up, int64_t n);

@@ -1,0 +1,116 @@
+#include "engine/softmax_exp.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SLKV_SOFTMAX_AVX2 1
+#endif
+
+namespace slkv {
+namespace {
+
+// x = n ln2 + r, |r| <= ln2/2: n rounded with the 1.5 * 2^23 trick, ln2 split into a part
+// exact in f32 (kLn2Hi has 9 significant bits, so n * kLn2Hi is exact for |n| < 2^15) and a
+// remainder. e^r by its degree-7 Taylor polynomial: truncation below 0.35^8 / 8! = 5e-9
+// relative. 2^n is built in the exponent bits (n >= -126 for x >= -87, a normal number).
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
+constexpr float kLn2Hi = 0.693359375f;
+constexpr float kLn2Lo = -2.12194440e-4f;
+constexpr float kMinArg = -87.0f;
+constexpr float kC[8] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f,
+                         1.0f / 6.0f,    0.5f,          1.0f,          1.0f};
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+#if defined(SLKV_SOFTMAX_AVX2)
+__attribute__((target("avx2,fma"))) float exp_shift_sum_avx2(float* s, int64_t n, float m) {
+  const __m256 vm = _mm256_set1_ps(m);
+  const __m256 min_arg = _mm256_set1_ps(kMinArg);
+  __m256 acc = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 x = _mm256_sub_ps(_mm256_loadu_ps(s + j), vm);
+    const __m256 under = _mm256_cmp_ps(x, min_arg, _CMP_LT_OQ);
+    const __m256 xc = _mm256_blendv_ps(x, min_arg, under);
+    const __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(kLog2e), _mm256_set1_ps(kRoundMagic));
+    const __m256 nf = _mm256_sub_ps(t, _mm256_set1_ps(kRoundMagic));
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kLn2Hi), xc);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kLn2Lo), r);
+    __m256 poly = _mm256_set1_ps(kC[0]);
+    for (int k = 1; k < 8; ++k) poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(kC[k]));
+    const __m256i bits =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
+    const __m256 e = _mm256_andnot_ps(under, _mm256_mul_ps(poly, _mm256_castsi256_ps(bits)));
+    _mm256_storeu_ps(s + j, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  float sum = 0.0f;
+  for (float v : lanes) sum += v;
+  for (; j < n; ++j) {
+    s[j] = exp_nonpositive(s[j] - m);
+    sum += s[j];
+  }
+  return sum;
+}
+
+__attribute__((target("avx2"))) float row_max_avx2(const float* s, int64_t n) {
+  __m256 mx = _mm256_set1_ps(kNegInf);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(s + j));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, mx);
+  float m = kNegInf;
+  for (float v : lanes) m = std::max(m, v);
+  for (; j < n; ++j) m = std::max(m, s[j]);
+  return m;
+}
+
+bool has_avx2_fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+#endif
+
+}  // namespace
+
+float exp_nonpositive(float x) {
+  const bool underflow = x < kMinArg;  // also -inf; NaN propagates
+  const float xc = underflow ? kMinArg : x;
+  const float nf = (xc * kLog2e + kRoundMagic) - kRoundMagic;
+  float r = xc - nf * kLn2Hi;
+  r = r - nf * kLn2Lo;
+  float poly = kC[0];
+  for (int k = 1; k < 8; ++k) poly = poly * r + kC[k];
+  const int32_t bits = (static_cast<int32_t>(nf) + 127) * (int32_t{1} << 23);
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return underflow ? 0.0f : poly * scale;
+}
+
+float softmax_row_max(const float* s, int64_t n) {
+#if defined(SLKV_SOFTMAX_AVX2)
+  if (has_avx2_fma()) return row_max_avx2(s, n);
+#endif
+  float m = kNegInf;
+  for (int64_t j = 0; j < n; ++j) m = std::max(m, s[j]);
+  return m;
+}
+
+float exp_shift_sum(float* s, int64_t n, float m) {
+#if defined(SLKV_SOFTMAX_AVX2)
+  if (has_avx2_fma()) return exp_shift_sum_avx2(s, n, m);
+#endif
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    s[j] = exp_nonpositive(s[j] - m);
+    sum += s[j];
+  }
+  return sum;
+}
+
+}  // namespace slkv

@@ -1,0 +1,67 @@
+// The softmax exponentials of the blocked attention against std::exp (double reference).
+
+#include "engine/softmax_exp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace slkv {
+namespace {
+
+constexpr double kRelTol = 4e-7;  // a few f32 ulp (2^-24 = 6e-8)
+
+TEST(BlockedAttentionExp, MatchesStdExpOverTheRange) {
+  // Every 1/1024 step of [-87, 0], both the scalar form and the row form (vector + tail).
+  std::vector<float> xs;
+  for (int i = 0; i <= 87 * 1024; ++i) xs.push_back(-static_cast<float>(i) / 1024.0f);
+  std::vector<float> row = xs;
+  const float sum = exp_shift_sum(row.data(), static_cast<int64_t>(row.size()), 0.0f);
+  double ref_sum = 0.0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double ref = std::exp(static_cast<double>(xs[i]));
+    ref_sum += ref;
+    ASSERT_NEAR(exp_nonpositive(xs[i]), ref, kRelTol * ref) << xs[i];
+    ASSERT_NEAR(row[i], ref, kRelTol * ref) << xs[i];
+  }
+  EXPECT_NEAR(sum, ref_sum, 1e-5 * ref_sum);
+}
+
+TEST(BlockedAttentionExp, ShiftsByTheMaximumAndMapsMaskedEntriesToZero) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-30.0f, 12.0f);
+  for (int n : {1, 7, 8, 9, 256, 203}) {
+    std::vector<float> s(static_cast<size_t>(n));
+    for (auto& v : s) v = dist(rng);
+    if (n > 1) s[0] = -kInf;    // a masked key (rows with no visible key never get here)
+    if (n > 3) s[3] = -200.0f;  // below the underflow cut
+    const float m = softmax_row_max(s.data(), n);
+    float ref_max = -kInf;
+    for (float v : s) ref_max = std::max(ref_max, v);
+    ASSERT_EQ(m, ref_max) << n;
+    std::vector<float> e = s;
+    exp_shift_sum(e.data(), n, m);
+    if (n > 1) {
+      EXPECT_EQ(e[0], 0.0f);
+    }
+    if (n > 3) {
+      EXPECT_EQ(e[3], 0.0f);
+    }
+    for (int j = n > 1 ? 1 : 0; j < n; ++j) {
+      if (j == 3) continue;
+      // The shift itself rounds in f32 (as it did with std::exp); only exp is under test.
+      const float shifted = s[j] - m;
+      const double ref = std::exp(static_cast<double>(shifted));
+      EXPECT_NEAR(e[j], ref, kRelTol * ref + 1e-37) << n << " " << j;
+    }
+  }
+  EXPECT_EQ(softmax_row_max(nullptr, 0), -kInf);
+  EXPECT_TRUE(std::isnan(exp_nonpositive(std::numeric_limits<float>::quiet_NaN())));
+}
+
+}  // namespace
+}  // namespace slkv
