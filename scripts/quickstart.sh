@@ -27,8 +27,8 @@ echo "== slkv-profile (default probe set)"
 build/tools/slkv-profile/slkv-profile "$model" --chat --out "$out/$model_name.profile.h5" \
   --export-lineage "$out/$model_name-lineage" --resume
 echo "== slkv-compile (128 tokens per head on average, default two-stage method)"
-build/tools/slkv-compile/slkv-compile "$out/$model_name-lineage/importance.json" \
-  --model "$model" --budget 128 --out "$out/$model_name.plan.json"
+build/tools/slkv-compile/slkv-compile "$out/$model_name.profile.h5" \
+  --model "$model" --budget 128 --out "$out/$model_name.plan.json" --explain
 echo
 echo "profile:     $out/$model_name.profile.h5   (slkv-profile --summary to print it again)"
 echo "budget plan: $out/$model_name.plan.json"
