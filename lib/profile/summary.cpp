@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 namespace slkv::profile {
@@ -12,6 +13,27 @@ std::string format(const char* fmt, auto... args) {
   char buf[512];
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
+}
+
+// The grid's length targets from the recorded probe configuration, ascending; empty when the
+// configuration cannot be read (then probes are grouped by their actual length).
+std::vector<int64_t> grid_lengths(const ProfileMeta& m) {
+  try {
+    // Only the lengths: configurations written by older versions lack some other fields.
+    auto lengths =
+        nlohmann::json::parse(m.probe_config_json).at("lengths_tokens").get<std::vector<int64_t>>();
+    std::sort(lengths.begin(), lengths.end());
+    return lengths;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// A probe is built up to its target length and falls short of it by less than one sentence,
+// so its cell is the smallest target that is not below its actual length.
+int64_t length_cell(const std::vector<int64_t>& targets, int64_t length_tokens) {
+  auto it = std::lower_bound(targets.begin(), targets.end(), length_tokens);
+  return it == targets.end() ? length_tokens : *it;
 }
 
 }  // namespace
@@ -25,12 +47,13 @@ std::string profile_summary(const Profile& p, int top_n) {
                 static_cast<long long>(m.n_query_heads), static_cast<long long>(m.n_kv_heads),
                 m.model_fingerprint.c_str());
 
-  // Success per family and length.
+  // Success per family and grid length.
   const auto& probes = p.per_probe.probes;
+  const std::vector<int64_t> targets = grid_lengths(m);
   std::map<std::pair<int, int64_t>, std::pair<int64_t, int64_t>> cells;  // -> (ok, total)
   int64_t ok_total = 0;
   for (const ProbeRecord& r : probes) {
-    auto& c = cells[{static_cast<int>(r.family), r.length_tokens}];
+    auto& c = cells[{static_cast<int>(r.family), length_cell(targets, r.length_tokens)}];
     c.first += r.success;
     c.second += 1;
     ok_total += r.success;
@@ -41,7 +64,8 @@ std::string profile_summary(const Profile& p, int top_n) {
                 m.teacher_forced ? ", teacher-forced" : "");
   for (const auto& [key, c] : cells) {
     out += format(
-        "  %-8s %6lld tokens: %lld/%lld successful\n",
+        targets.empty() ? "  %-8s %6lld tokens: %lld/%lld successful\n"
+                        : "  %-8s <=%6lld tokens: %lld/%lld successful\n",
         std::string(probes::family_name(static_cast<probes::NeedleFamily>(key.first))).c_str(),
         static_cast<long long>(key.second), static_cast<long long>(c.first),
         static_cast<long long>(c.second));
@@ -81,6 +105,10 @@ std::string profile_summary(const Profile& p, int top_n) {
                       [&](int64_t a, int64_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
     out += format("top %s (%lld probes):", std::string(score_name(k)).c_str(),
                   static_cast<long long>(p.scores.n_probes(k)));
+    if (p.scores.n_probes(k) == 0) {
+      out += " none (no probe counts towards this score)\n";
+      continue;
+    }
     for (size_t i = 0; i < n; ++i) {
       out += format(" L%lld.H%lld=%.4f", static_cast<long long>(order[i] / m.n_query_heads),
                     static_cast<long long>(order[i] % m.n_query_heads), v[order[i]]);

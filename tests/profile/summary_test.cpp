@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "../probes/test_encoders.hpp"
 #include "fixture_profile.hpp"
+#include "probes/haystack.hpp"
+#include "probes/probe_set.hpp"
 
 namespace {
 
@@ -27,6 +30,28 @@ TEST(Summary, ReportsCountsThresholdsAndTopHeads) {
   for (const auto& r : p.per_probe.probes) ok += r.success;
   EXPECT_NE(s.find("successful " + std::to_string(ok)), std::string::npos) << s;
   EXPECT_NE(s.find("(paper 98.5%)"), std::string::npos);
+}
+
+TEST(Summary, GroupsProbesByGridLengthAndSaysWhenNoProbeCounts) {
+  auto p = slkv::test::fixture_profile(2, 3, 4);
+  slkv::probes::ProbeConfig config;
+  config.lengths_tokens = {1024, 512};
+  config.depths = {0.5};
+  const slkv::test::ByteEncoder encoder;
+  nlohmann::json j =
+      slkv::probes::probe_config_json(config, slkv::probes::Haystack::builtin(), encoder);
+  p.meta.probe_config_json = j.dump();
+  const int64_t actual[] = {500, 511, 1000, 1024};
+  for (size_t i = 0; i < p.per_probe.probes.size(); ++i) {
+    p.per_probe.probes[i].family = slkv::probes::NeedleFamily::kSurface;
+    p.per_probe.probes[i].length_tokens = actual[i % 4];
+  }
+  p.scores.n_probes_logic = 0;
+  const std::string s = slkv::profile::profile_summary(p, 3);
+  EXPECT_NE(s.find("surface  <=   512 tokens: "), std::string::npos) << s;
+  EXPECT_NE(s.find("surface  <=  1024 tokens: "), std::string::npos) << s;
+  EXPECT_EQ(s.find("  500 tokens"), std::string::npos) << s;
+  EXPECT_NE(s.find("top logic (0 probes): none"), std::string::npos) << s;
 }
 
 }  // namespace
