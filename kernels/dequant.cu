@@ -42,29 +42,10 @@ int launch(const void* d_src, float* d_dst, int64_t n, cudaStream_t stream) {
 
 }  // namespace
 
-bool dequant_supported(GgmlType type) {
-  switch (type) {
-    case GgmlType::F32:
-    case GgmlType::F16:
-    case GgmlType::BF16:
-    case GgmlType::Q4_0:
-    case GgmlType::Q4_1:
-    case GgmlType::Q5_0:
-    case GgmlType::Q5_1:
-    case GgmlType::Q8_0:
-    case GgmlType::Q2_K:
-    case GgmlType::Q3_K:
-    case GgmlType::Q4_K:
-    case GgmlType::Q5_K:
-    case GgmlType::Q6_K:
-      return true;
-    default:
-      return false;
-  }
-}
+bool dequant_supported(GgmlType type) { return slkv::dequant_supported(type); }
 
 int dequantize(GgmlType type, const void* d_src, float* d_dst, int64_t n_elements, void* stream) {
-  if (n_elements < 0 || !dequant_supported(type)) return cudaErrorInvalidValue;
+  if (n_elements < 0 || !slkv::dequant_supported(type)) return cudaErrorInvalidValue;
   if (n_elements == 0) return cudaSuccess;
   if (d_src == nullptr || d_dst == nullptr) return cudaErrorInvalidValue;
   auto s = static_cast<cudaStream_t>(stream);

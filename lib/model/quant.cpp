@@ -68,27 +68,6 @@ std::string tensor_where(const TensorInfo& t) {
 
 }  // namespace
 
-bool dequant_supported(GgmlType type) {
-  switch (type) {
-    case GgmlType::F32:
-    case GgmlType::F16:
-    case GgmlType::BF16:
-    case GgmlType::Q4_0:
-    case GgmlType::Q4_1:
-    case GgmlType::Q5_0:
-    case GgmlType::Q5_1:
-    case GgmlType::Q8_0:
-    case GgmlType::Q2_K:
-    case GgmlType::Q3_K:
-    case GgmlType::Q4_K:
-    case GgmlType::Q5_K:
-    case GgmlType::Q6_K:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n_elements) {
   const GgmlTypeTraits traits = checked_traits(type, "");
   if (n_elements < 0 || n_elements % traits.block_elements != 0) {

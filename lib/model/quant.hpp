@@ -12,8 +12,7 @@
 
 namespace slkv {
 
-// True when dequantize_* supports `type`.
-bool dequant_supported(GgmlType type);
+// dequant_supported(type) (ggml_type.hpp) says which types dequantize_* handles.
 
 // Dequantizes `n_elements` consecutive elements starting at `src` (which must begin on a block
 // boundary; n_elements must be a multiple of the type's block size). Throws slkv::Error for an
