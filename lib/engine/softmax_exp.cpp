@@ -79,14 +79,15 @@ bool has_avx2_fma() {
 }  // namespace
 
 float exp_nonpositive(float x) {
-  const bool underflow = x < kMinArg;  // also -inf; NaN propagates
+  if (x != x) return x;  // NaN propagates (and never reaches the float-to-int conversion)
+  const bool underflow = x < kMinArg;  // also -inf
   const float xc = underflow ? kMinArg : x;
   const float nf = (xc * kLog2e + kRoundMagic) - kRoundMagic;
   float r = xc - nf * kLn2Hi;
   r = r - nf * kLn2Lo;
   float poly = kC[0];
   for (int k = 1; k < 8; ++k) poly = poly * r + kC[k];
-  const int32_t bits = (static_cast<int32_t>(nf) + 127) * (int32_t{1} << 23);
+  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(nf) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return underflow ? 0.0f : poly * scale;
