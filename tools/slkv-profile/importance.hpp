@@ -1,8 +1,9 @@
 #pragma once
 // importance.json for --export-lineage: the default per-head importance of METHOD.md §5,
 // s = norm(S_logic) + alpha * norm(S_surface) (norm = divide by the sum over heads), 0 for
-// heads whose only flag is "ignoring", written as a lineage score file {"<layer>-<head>": [s]}
-// so slkv-compile (which reads lineage files) compiles the profile's budget plan from it.
+// heads whose only flag is "ignoring" (computed by lib/compile, as slkv-compile does when it
+// reads the profile), written as a lineage score file {"<layer>-<head>": [s]} for tools of
+// the lineage.
 
 #include <string>
 
