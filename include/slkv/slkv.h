@@ -131,6 +131,24 @@ SLKV_API slkv_status slkv_plan_get_info(slkv_plan* plan, slkv_plan_info* info);
 SLKV_API slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens, int64_t* caps,
                                     size_t n_caps);
 
+/* ---- methods decided at run time ---------------------------------------------------------- */
+
+/* True for plans whose per-head split is decided from the token scores at prefill (method
+ * "adakv", Ada-KV): call slkv_plan_adaptive_caps on each layer before selecting. Plans of method
+ * "streaming" need no scores at all: slkv_select then accepts probs = q = NULL. */
+SLKV_API bool slkv_plan_is_adaptive(const slkv_plan* plan);
+
+/* Ada-KV's run-time split of one layer's total between its plan heads. pooled_scores:
+ * [n_plan_heads, max(0, n_tokens - window)] as slkv_select writes them (run it once with caps of
+ * 0 to get them); caps: [n_caps >= n_plan_heads], in: slkv_plan_caps's caps for the layer (their
+ * sum is the layer's total), out: cap_h = round(adaptive_fraction * c_h + floor), where c_h is
+ * how many of the layer's top-(total) scores across all its heads fall in head h, clamped to
+ * [0, n_tokens - window]. Leaves caps unchanged for other plans. Setup call: allocates
+ * O(n_plan_heads * n_tokens). */
+SLKV_API slkv_status slkv_plan_adaptive_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens,
+                                             const float* pooled_scores, int64_t* caps,
+                                             size_t n_caps);
+
 /* ---- selection --------------------------------------------------------------------------- */
 
 typedef struct slkv_select_params {

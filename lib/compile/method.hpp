@@ -65,5 +65,7 @@ std::unique_ptr<AllocationMethod> make_headkv_method();
 std::unique_ptr<AllocationMethod> make_uniform_method();
 std::unique_ptr<AllocationMethod> make_pyramid_method();
 std::unique_ptr<AllocationMethod> make_adakv_method();
+std::unique_ptr<AllocationMethod> make_streaming_method();
+std::unique_ptr<AllocationMethod> make_random_method();
 
 }  // namespace slkv::compile

@@ -49,6 +49,8 @@ struct CompileOptions {
 
   double pyramid_beta = 20;           // PyramidKV: min = B // pyramid_beta
   double adakv_floor_fraction = 0.2;  // Ada-KV: floor int(0.2 B), adaptive share 0.8
+  int64_t sink_tokens = 4;            // streaming: attention sinks every head keeps
+  uint64_t seed = 1;                  // random: permutation of each layer's caps
 
   // Prompt length, when known at compile time: caps are clamped to [min_cap, T - w].
   std::optional<int64_t> prompt_tokens;

@@ -15,6 +15,8 @@ const std::vector<std::unique_ptr<AllocationMethod>>& registry() {
     m.push_back(make_uniform_method());
     m.push_back(make_pyramid_method());
     m.push_back(make_adakv_method());
+    m.push_back(make_streaming_method());
+    m.push_back(make_random_method());
     return m;
   }();
   return methods;

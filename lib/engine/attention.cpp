@@ -44,12 +44,15 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
                        float* row_max, float* row_sum) {
   const int64_t n_tokens = static_cast<int64_t>(positions.size());
   const int64_t hd = p.head_dim;
-  const int64_t group = p.n_heads / p.n_kv_heads;
-  SLKV_CHECK(group * p.n_kv_heads == p.n_heads && cache.head_dim() == hd &&
+  // One stream per KV head, or per query head after a query-granularity plan: query head h
+  // reads stream h / group either way.
+  const int64_t n_streams = cache.n_streams(layer);
+  const int64_t group = p.n_heads / n_streams;
+  SLKV_CHECK(group * n_streams == p.n_heads && cache.head_dim() == hd &&
                  cache.n_kv_heads() == p.n_kv_heads,
              "attention shapes");
   const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
-  const int64_t n_tasks = p.n_kv_heads * n_qblocks;
+  const int64_t n_tasks = n_streams * n_qblocks;
   use_single_threaded_blas();  // sgemm is called from inside the OpenMP team
 
 #pragma omp parallel
@@ -64,7 +67,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
       const int64_t g = task / n_qblocks;
       const int64_t t0 = (task % n_qblocks) * kBlockQ;
       const int64_t nq = std::min(kBlockQ, n_tokens - t0);
-      const KvStream& st = cache.stream(layer, g);
+      const KvStream st = cache.stream(layer, g);
       int64_t q_min = positions[static_cast<size_t>(t0)], q_max = q_min;
       for (int64_t i = 0; i < nq; ++i) {
         q_min = std::min(q_min, positions[static_cast<size_t>(t0 + i)]);
@@ -76,7 +79,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
 
       for (int64_t j0 = 0; j0 < st.length; j0 += kBlockK) {
         const int64_t nk_all = std::min(kBlockK, st.length - j0);
-        const int64_t* kpos = &st.positions[static_cast<size_t>(j0)];
+        const int64_t* kpos = st.positions + j0;
         if (kpos[0] > q_max) break;  // positions ascend: every later key is in the future
         if (p.window > 0 && q_min - kpos[nk_all - 1] >= p.window) continue;
         // Keys after the last query are invisible to the whole tile: leave them out of the
@@ -85,8 +88,8 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         // Every (query, key) pair visible: no per-element mask.
         const bool all_visible =
             kpos[nk - 1] <= q_min && (p.window == 0 || q_max - kpos[0] < p.window);
-        const float* kb = &st.keys[static_cast<size_t>(j0 * hd)];    // [nk, hd]
-        const float* vb = &st.values[static_cast<size_t>(j0 * hd)];  // [nk, hd]
+        const float* kb = st.keys + j0 * hd;    // [nk, hd]
+        const float* vb = st.values + j0 * hd;  // [nk, hd]
         for (int64_t gh = 0; gh < group; ++gh) {
           const int64_t h = g * group + gh;
           // s[i, j] = scale * q[t0 + i, h] . k[j0 + j]; q rows are n_heads * hd apart.
@@ -150,12 +153,12 @@ void attention_rows(const AttentionParams& p, const KvCache& cache, int64_t laye
   const int64_t n_tokens = static_cast<int64_t>(positions.size());
   const int64_t n_rows = static_cast<int64_t>(rows.size());
   const int64_t hd = p.head_dim;
-  const int64_t group = p.n_heads / p.n_kv_heads;
+  const int64_t group = p.n_heads / cache.n_streams(layer);
 #pragma omp parallel for collapse(2) schedule(dynamic)
   for (int64_t h = 0; h < p.n_heads; ++h) {
     for (int64_t r = 0; r < n_rows; ++r) {
       const int64_t t = rows[static_cast<size_t>(r)];
-      const KvStream& st = cache.stream(layer, h / group);
+      const KvStream st = cache.stream(layer, h / group);
       const int64_t qpos = positions[static_cast<size_t>(t)];
       const float* qi = q + (t * p.n_heads + h) * hd;
       const float m = row_max[h * n_tokens + t];
@@ -164,10 +167,10 @@ void attention_rows(const AttentionParams& p, const KvCache& cache, int64_t laye
       std::fill(dst, dst + max_keys, 0.0f);
       if (l <= 0.0f) continue;
       for (int64_t j = 0; j < st.length; ++j) {
-        const int64_t kpos = st.positions[static_cast<size_t>(j)];
+        const int64_t kpos = st.positions[j];
         if (kpos > qpos) break;
         if (!visible(qpos, kpos, p.window)) continue;
-        const float s = p.scale * dot(qi, &st.keys[static_cast<size_t>(j * hd)], hd);
+        const float s = p.scale * dot(qi, st.keys + j * hd, hd);
         dst[j] = std::exp(s - m) / l;
       }
     }

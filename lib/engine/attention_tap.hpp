@@ -13,9 +13,10 @@ namespace slkv {
 struct AttentionRows {
   int64_t layer = 0;
   int64_t n_heads = 0;  // query heads
+  // KV streams of the layer: its KV heads, or its query heads after a query-granularity plan.
   int64_t n_kv_heads = 0;
   std::span<const int64_t> query_positions;  // [n_rows]
-  // Key positions of each kv head's stream (streams differ after KvCache::keep).
+  // Key positions of each stream (streams differ after KvCache::keep or a plan).
   std::vector<std::span<const int64_t>> key_positions;  // [n_kv_heads][n_keys(g)]
   int64_t max_keys = 0;                                 // max over kv heads of n_keys(g)
   // [n_heads, n_rows, max_keys]; for query head h the first n_keys(h / group) entries are

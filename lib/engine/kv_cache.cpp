@@ -11,54 +11,131 @@ namespace slkv {
 KvCache::KvCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim)
     : n_layers_(n_layers), n_kv_heads_(n_kv_heads), head_dim_(head_dim) {
   SLKV_CHECK(n_layers > 0 && n_kv_heads > 0 && head_dim > 0, "KV cache shape");
-  streams_.resize(static_cast<size_t>(n_layers * n_kv_heads));
+  layers_.resize(static_cast<size_t>(n_layers));
+  for (KvLayerStore& l : layers_) {
+    l.n_streams = n_kv_heads;
+    l.offsets.assign(static_cast<size_t>(n_kv_heads + 1), 0);
+    l.lengths.assign(static_cast<size_t>(n_kv_heads), 0);
+  }
 }
 
-void KvCache::grow(KvStream& s, int64_t capacity) {
-  if (static_cast<int64_t>(s.positions.size()) >= capacity) return;
-  s.keys.resize(static_cast<size_t>(capacity * head_dim_));
-  s.values.resize(static_cast<size_t>(capacity * head_dim_));
-  s.positions.resize(static_cast<size_t>(capacity));
+const KvLayerStore& KvCache::layer_at(int64_t layer) const {
+  SLKV_CHECK(layer >= 0 && layer < n_layers_, "layer index");
+  return layers_[static_cast<size_t>(layer)];
+}
+
+KvLayerStore& KvCache::layer_mut(int64_t layer) {
+  SLKV_CHECK(layer >= 0 && layer < n_layers_, "layer index");
+  return layers_[static_cast<size_t>(layer)];
+}
+
+KvStream KvCache::stream(int64_t layer, int64_t s) const {
+  const KvLayerStore& l = layer_at(layer);
+  SLKV_CHECK(s >= 0 && s < l.n_streams, "stream index");
+  const int64_t begin = l.offsets[static_cast<size_t>(s)];
+  KvStream v;
+  v.keys = l.keys.data() + begin * head_dim_;
+  v.values = l.values.data() + begin * head_dim_;
+  v.positions = l.positions.data() + begin;
+  v.length = l.lengths[static_cast<size_t>(s)];
+  v.capacity = l.offsets[static_cast<size_t>(s + 1)] - begin;
+  return v;
+}
+
+void KvCache::relayout(KvLayerStore& l, std::span<const int64_t> capacity) {
+  const int64_t n = l.n_streams;
+  std::vector<int64_t> offsets(static_cast<size_t>(n + 1), 0);
+  for (int64_t s = 0; s < n; ++s) {
+    offsets[static_cast<size_t>(s + 1)] = offsets[static_cast<size_t>(s)] +
+                                          std::max(capacity[static_cast<size_t>(s)],
+                                                   l.lengths[static_cast<size_t>(s)]);
+  }
+  const int64_t rows = offsets[static_cast<size_t>(n)];
+  std::vector<float> keys(static_cast<size_t>(rows * head_dim_));
+  std::vector<float> values(static_cast<size_t>(rows * head_dim_));
+  std::vector<int64_t> positions(static_cast<size_t>(rows));
+  for (int64_t s = 0; s < n; ++s) {
+    const int64_t len = l.lengths[static_cast<size_t>(s)];
+    const int64_t from = l.offsets[static_cast<size_t>(s)], to = offsets[static_cast<size_t>(s)];
+    if (len == 0) continue;
+    std::memcpy(&keys[static_cast<size_t>(to * head_dim_)],
+                &l.keys[static_cast<size_t>(from * head_dim_)],
+                sizeof(float) * static_cast<size_t>(len * head_dim_));
+    std::memcpy(&values[static_cast<size_t>(to * head_dim_)],
+                &l.values[static_cast<size_t>(from * head_dim_)],
+                sizeof(float) * static_cast<size_t>(len * head_dim_));
+    std::copy_n(&l.positions[static_cast<size_t>(from)], len, &positions[static_cast<size_t>(to)]);
+  }
+  l.keys = std::move(keys);
+  l.values = std::move(values);
+  l.positions = std::move(positions);
+  l.offsets = std::move(offsets);
 }
 
 void KvCache::reserve_more(int64_t n_tokens) {
-  for (KvStream& s : streams_) grow(s, s.length + n_tokens);
+  for (KvLayerStore& l : layers_) {
+    std::vector<int64_t> want(static_cast<size_t>(l.n_streams));
+    bool grow = false;
+    for (int64_t s = 0; s < l.n_streams; ++s) {
+      const int64_t cap = l.offsets[static_cast<size_t>(s + 1)] - l.offsets[static_cast<size_t>(s)];
+      const int64_t need = l.lengths[static_cast<size_t>(s)] + n_tokens;
+      // Geometric growth keeps a run of one-token reservations O(1) amortized.
+      want[static_cast<size_t>(s)] = need > cap ? std::max(need, cap * 3 / 2 + 64) : cap;
+      grow = grow || need > cap;
+    }
+    if (grow) relayout(l, want);
+  }
 }
 
 void KvCache::append(int64_t layer, std::span<const int64_t> positions, const float* keys,
                      const float* values) {
-  SLKV_CHECK(layer >= 0 && layer < n_layers_, "layer index");
+  KvLayerStore& l = layer_mut(layer);
   const int64_t n = static_cast<int64_t>(positions.size());
-  for (int64_t g = 0; g < n_kv_heads_; ++g) {
-    KvStream& s = stream_mut(layer, g);
-    if (s.length + n > static_cast<int64_t>(s.positions.size())) {
-      // Slack: grow geometrically so a run of single-token appends stays O(1) amortized.
-      grow(s,
-           std::max<int64_t>(s.length + n, static_cast<int64_t>(s.positions.size()) * 3 / 2 + 64));
-    }
-    int64_t last = s.length ? s.positions[static_cast<size_t>(s.length - 1)] : -1;
+  const int64_t per_kv = l.n_streams / n_kv_heads_;
+  // Check everything before writing, so a bad request leaves the layer intact.
+  std::vector<int64_t> want(static_cast<size_t>(l.n_streams));
+  bool grow = false;
+  for (int64_t s = 0; s < l.n_streams; ++s) {
+    const int64_t len = l.lengths[static_cast<size_t>(s)];
+    const int64_t cap = l.offsets[static_cast<size_t>(s + 1)] - l.offsets[static_cast<size_t>(s)];
+    int64_t last = len ? l.positions[static_cast<size_t>(l.offsets[static_cast<size_t>(s)] + len - 1)]
+                       : -1;
     for (int64_t t = 0; t < n; ++t) {
       const int64_t pos = positions[static_cast<size_t>(t)];
       SLKV_CHECK(pos > last, "KV positions must increase (got " + std::to_string(pos) + " after " +
                                  std::to_string(last) + ")");
       last = pos;
-      const int64_t dst = s.length + t;
-      std::memcpy(&s.keys[static_cast<size_t>(dst * head_dim_)],
-                  keys + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
-      std::memcpy(&s.values[static_cast<size_t>(dst * head_dim_)],
-                  values + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
-      s.positions[static_cast<size_t>(dst)] = pos;
     }
-    s.length += n;
+    // Slack: grow geometrically so a run of single-token appends stays O(1) amortized.
+    want[static_cast<size_t>(s)] = len + n > cap ? std::max(len + n, cap * 3 / 2 + 64) : cap;
+    grow = grow || len + n > cap;
+  }
+  if (grow) relayout(l, want);
+  for (int64_t s = 0; s < l.n_streams; ++s) {
+    const int64_t g = s / per_kv;
+    const int64_t base = l.offsets[static_cast<size_t>(s)] + l.lengths[static_cast<size_t>(s)];
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t dst = base + t;
+      std::memcpy(&l.keys[static_cast<size_t>(dst * head_dim_)],
+                  keys + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
+      std::memcpy(&l.values[static_cast<size_t>(dst * head_dim_)],
+                  values + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
+      l.positions[static_cast<size_t>(dst)] = positions[static_cast<size_t>(t)];
+    }
+    l.lengths[static_cast<size_t>(s)] += n;
   }
 }
 
-void KvCache::keep(int64_t layer, int64_t kv_head, std::span<const int64_t> positions) {
-  if (layer < 0 || layer >= n_layers_ || kv_head < 0 || kv_head >= n_kv_heads_) {
-    throw Error("KvCache::keep: no stream for layer " + std::to_string(layer) + ", kv head " +
-                std::to_string(kv_head));
+void KvCache::keep(int64_t layer, int64_t stream_index, std::span<const int64_t> positions) {
+  if (layer < 0 || layer >= n_layers_ || stream_index < 0 ||
+      stream_index >= layers_[static_cast<size_t>(layer)].n_streams) {
+    throw Error("KvCache::keep: no stream " + std::to_string(stream_index) + " in layer " +
+                std::to_string(layer));
   }
-  KvStream& s = stream_mut(layer, kv_head);
+  KvLayerStore& l = layers_[static_cast<size_t>(layer)];
+  const int64_t base = l.offsets[static_cast<size_t>(stream_index)];
+  const int64_t length = l.lengths[static_cast<size_t>(stream_index)];
+  int64_t* spos = &l.positions[static_cast<size_t>(base)];
   // Validate everything before moving anything, so a bad request leaves the stream intact.
   std::vector<int64_t> sources;  // [positions.size()] indices into the stream
   sources.reserve(positions.size());
@@ -68,35 +145,94 @@ void KvCache::keep(int64_t layer, int64_t kv_head, std::span<const int64_t> posi
     if (i > 0 && want <= positions[i - 1]) {
       throw Error("KvCache::keep: positions must be strictly ascending");
     }
-    while (src < s.length && s.positions[static_cast<size_t>(src)] < want) ++src;
-    if (src == s.length || s.positions[static_cast<size_t>(src)] != want) {
+    while (src < length && spos[src] < want) ++src;
+    if (src == length || spos[src] != want) {
       throw Error("KvCache::keep: position " + std::to_string(want) + " is not cached in layer " +
-                  std::to_string(layer) + ", kv head " + std::to_string(kv_head));
+                  std::to_string(layer) + ", stream " + std::to_string(stream_index));
     }
     sources.push_back(src++);
   }
+  float* k = &l.keys[static_cast<size_t>(base * head_dim_)];
+  float* v = &l.values[static_cast<size_t>(base * head_dim_)];
   int64_t dst = 0;
   for (int64_t from : sources) {
     if (from != dst) {
-      std::memmove(&s.keys[static_cast<size_t>(dst * head_dim_)],
-                   &s.keys[static_cast<size_t>(from * head_dim_)], sizeof(float) * head_dim_);
-      std::memmove(&s.values[static_cast<size_t>(dst * head_dim_)],
-                   &s.values[static_cast<size_t>(from * head_dim_)], sizeof(float) * head_dim_);
-      s.positions[static_cast<size_t>(dst)] = s.positions[static_cast<size_t>(from)];
+      std::memmove(k + dst * head_dim_, k + from * head_dim_, sizeof(float) * head_dim_);
+      std::memmove(v + dst * head_dim_, v + from * head_dim_, sizeof(float) * head_dim_);
+      spos[dst] = spos[from];
     }
     ++dst;
   }
-  s.length = dst;
+  l.lengths[static_cast<size_t>(stream_index)] = dst;
+}
+
+void KvCache::set_layer(int64_t layer, KvLayerStore store) {
+  SLKV_CHECK(layer >= 0 && layer < n_layers_, "layer index");
+  const int64_t n = store.n_streams;
+  auto bad = [&](const std::string& why) {
+    throw Error("KvCache::set_layer: layer " + std::to_string(layer) + ": " + why);
+  };
+  if (n <= 0 || n % n_kv_heads_ != 0) bad("stream count is not a multiple of the KV heads");
+  if (static_cast<int64_t>(store.offsets.size()) != n + 1 ||
+      static_cast<int64_t>(store.lengths.size()) != n || store.offsets[0] != 0) {
+    bad("offsets/lengths do not match the stream count");
+  }
+  for (int64_t s = 0; s < n; ++s) {
+    const int64_t b = store.offsets[static_cast<size_t>(s)];
+    const int64_t e = store.offsets[static_cast<size_t>(s + 1)];
+    const int64_t len = store.lengths[static_cast<size_t>(s)];
+    if (e < b || len < 0 || len > e - b) bad("stream " + std::to_string(s) + " overflows its rows");
+  }
+  const int64_t rows = store.offsets[static_cast<size_t>(n)];
+  if (static_cast<int64_t>(store.positions.size()) != rows ||
+      static_cast<int64_t>(store.keys.size()) != rows * head_dim_ ||
+      static_cast<int64_t>(store.values.size()) != rows * head_dim_) {
+    bad("buffer sizes do not match the offsets");
+  }
+  for (int64_t s = 0; s < n; ++s) {
+    const int64_t b = store.offsets[static_cast<size_t>(s)];
+    const int64_t len = store.lengths[static_cast<size_t>(s)];
+    for (int64_t i = b + 1; i < b + len; ++i) {
+      if (store.positions[static_cast<size_t>(i)] <= store.positions[static_cast<size_t>(i - 1)]) {
+        bad("positions of stream " + std::to_string(s) + " are not strictly ascending");
+      }
+    }
+  }
+  layers_[static_cast<size_t>(layer)] = std::move(store);
 }
 
 int64_t KvCache::total_entries() const {
   int64_t n = 0;
-  for (const KvStream& s : streams_) n += s.length;
+  for (const KvLayerStore& l : layers_) {
+    for (int64_t len : l.lengths) n += len;
+  }
   return n;
 }
 
+int64_t KvCache::reserved_entries() const {
+  int64_t n = 0;
+  for (const KvLayerStore& l : layers_) n += l.offsets.back();
+  return n;
+}
+
+int64_t KvCache::bytes_held() const {
+  return total_entries() * 2 * head_dim_ * static_cast<int64_t>(sizeof(float));
+}
+
+int64_t KvCache::bytes_reserved() const {
+  return reserved_entries() * 2 * head_dim_ * static_cast<int64_t>(sizeof(float));
+}
+
 void KvCache::clear() {
-  for (KvStream& s : streams_) s.length = 0;
+  for (KvLayerStore& l : layers_) {
+    if (l.n_streams != n_kv_heads_) {  // back to one stream per KV head (frees the copies)
+      l = KvLayerStore{};
+      l.n_streams = n_kv_heads_;
+      l.offsets.assign(static_cast<size_t>(n_kv_heads_ + 1), 0);
+      l.lengths.assign(static_cast<size_t>(n_kv_heads_), 0);
+    }
+    std::fill(l.lengths.begin(), l.lengths.end(), 0);
+  }
 }
 
 }  // namespace slkv

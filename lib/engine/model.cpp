@@ -34,6 +34,15 @@ void Session::set_head_mask(std::vector<uint8_t> mask) {
   head_mask_ = std::move(mask);
 }
 
+void Session::set_cache(KvCache cache, int64_t n_past) {
+  const ModelConfig& c = model_.config();
+  SLKV_CHECK(cache.n_layers() == c.n_layers && cache.n_kv_heads() == c.n_kv_heads &&
+                 cache.head_dim() == c.head_dim && n_past >= 0,
+             "Session::set_cache: the cache's shape is not the model's");
+  cache_ = std::move(cache);
+  n_past_ = n_past;
+}
+
 void Session::reset() {
   cache_.clear();
   n_past_ = 0;
@@ -156,13 +165,13 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
       AttentionRows out;
       out.layer = il;
       out.n_heads = c.n_heads;
-      out.n_kv_heads = c.n_kv_heads;
+      out.n_kv_heads = cache_.n_streams(il);
       std::vector<int64_t> qpos;  // [n_rows]
       for (int64_t r : rows) qpos.push_back(positions[static_cast<size_t>(r)]);
       out.query_positions = qpos;
-      for (int64_t g = 0; g < c.n_kv_heads; ++g) {
-        const KvStream& st = cache_.stream(il, g);
-        out.key_positions.emplace_back(st.positions.data(), static_cast<size_t>(st.length));
+      for (int64_t g = 0; g < out.n_kv_heads; ++g) {
+        const KvStream st = cache_.stream(il, g);
+        out.key_positions.emplace_back(st.positions, static_cast<size_t>(st.length));
         out.max_keys = std::max(out.max_keys, st.length);
       }
       probs_.resize(static_cast<size_t>(c.n_heads) * rows.size() *

@@ -55,6 +55,9 @@ class Session {
   // [n_layers, n_heads]; nonzero zeroes that query head's attention output. Empty clears.
   void set_head_mask(std::vector<uint8_t> mask);
 
+  // Installs `cache` (e.g. one a budget plan compressed) as this sequence's cache; the next
+  // token gets position n_past. The cache's shape must be the model's.
+  void set_cache(KvCache cache, int64_t n_past);
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }
   int64_t n_past() const { return n_past_; }

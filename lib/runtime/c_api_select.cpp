@@ -3,6 +3,7 @@
 
 #include "runtime/c_api_internal.hpp"
 #include "runtime/compact.hpp"
+#include "runtime/run_time_methods.hpp"
 #include "runtime/select.hpp"
 #include "slkv/slkv.h"
 #ifdef SLKV_HAVE_RUNTIME_KERNELS
@@ -38,6 +39,7 @@ slkv_status prepare(slkv_plan* plan, const slkv_select_params* p, Prepared* out)
                                    : PoolKind::kNone;
   cfg.pool_kernel = pl.pooling_kernel;
   cfg.kv_granularity = pl.granularity == Granularity::kKvHead;
+  cfg.streaming_sinks = streaming_sinks(pl);
   out->in.probs = p->probs;
   out->in.q = p->q;
   out->in.k = p->k;

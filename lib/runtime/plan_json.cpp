@@ -7,6 +7,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "runtime/run_time_methods.hpp"
+
 namespace slkv::runtime {
 namespace {
 
@@ -171,6 +173,7 @@ void validate_plan(const Plan& p, const std::string& src) {
   if (p.min_cap < 0) fail(src, "budget.min_cap must be >= 0, got " + std::to_string(p.min_cap));
   if (p.method.empty()) fail(src, "method.name is empty");
   if (!p.method_params.is_object()) fail(src, "method.params must be an object");
+  check_run_time_method(p, src);
   const int64_t n_heads = p.n_plan_heads();
   if (static_cast<int64_t>(p.caps.size()) != m.n_layers)
     fail(src, "caps has " + std::to_string(p.caps.size()) + " layers, the model has " +

@@ -223,7 +223,8 @@ const char* select_check(const SelectConfig& cfg, const ScoreInput& in) {
   if (cfg.n_rows < 1 || cfg.n_rows > std::max<int64_t>(cfg.n_tokens, 1))
     return "n_rows must be in [1, prompt length]";
   if (cfg.pool_kernel < 1 || cfg.pool_kernel % 2 == 0) return "pooling kernel must be odd";
-  if ((in.probs == nullptr) == (in.q == nullptr)) return "give exactly one of probs or q/k";
+  if (in.probs && in.q) return "give exactly one of probs or q/k";
+  if (!in.probs && !in.q && cfg.streaming_sinks < 0) return "give exactly one of probs or q/k";
   if (in.q && (in.k == nullptr || in.head_dim <= 0)) return "q needs k and head_dim > 0";
   return nullptr;
 }
@@ -253,6 +254,15 @@ bool select_layer(const SelectConfig& cfg, const ScoreInput& in, std::span<const
     }
     int32_t* kept = out.kept + h * out.kept_stride;
     int64_t n = 0;
+    if (cfg.streaming_sinks >= 0) {
+      // Attention sinks + recent tokens: no scores involved.
+      const int64_t sinks = std::min(cfg.streaming_sinks, k);
+      for (int64_t j = 0; j < sinks; ++j) kept[n++] = static_cast<int32_t>(j);
+      for (int64_t j = n_cand - (k - sinks); j < n_cand; ++j) kept[n++] = static_cast<int32_t>(j);
+      for (int64_t j = n_cand; j < t; ++j) kept[n++] = static_cast<int32_t>(j);
+      out.n_kept[h] = static_cast<int32_t>(n);
+      continue;
+    }
     const bool rank = k > 0 && k < n_cand;
     uint32_t lo = 0, hi = 0;
     if (rank || (out.pooled && n_cand > 0)) {

@@ -18,6 +18,9 @@ struct SelectConfig {
   PoolKind pool = PoolKind::kMax;
   int64_t pool_kernel = 7;  // odd; stride 1, padding kernel/2 that never wins
   bool kv_granularity = true;
+  // StreamingLLM plans (method "streaming"): >= 0 ignores scores and keeps the first
+  // min(sinks, cap) candidates plus the most recent ones up to the cap. -1: rank by score.
+  int64_t streaming_sinks = -1;
 
   int64_t group() const { return n_q_heads / n_kv_heads; }
   int64_t n_plan_heads() const { return kv_granularity ? n_kv_heads : n_q_heads; }

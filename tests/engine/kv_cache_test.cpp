@@ -65,9 +65,9 @@ TEST(KvCache, DecodeAppendsDoNotReallocateWithinReservedSlack) {
   KvCache cache(1, 2, 8);
   cache.reserve_more(100);
   append_positions(cache, 0, {0});
-  const float* before = cache.stream(0, 1).keys.data();
+  const float* before = cache.stream(0, 1).keys;
   for (int64_t p = 1; p < 100; ++p) append_positions(cache, 0, {p});
-  EXPECT_EQ(cache.stream(0, 1).keys.data(), before);
+  EXPECT_EQ(cache.stream(0, 1).keys, before);
   EXPECT_EQ(cache.length(0, 1), 100);
 }
 

@@ -100,6 +100,12 @@ void setup_compile_options(CLI::App& app, CompileCliOptions& opt) {
   app.add_option("--adakv-floor", c.adakv_floor_fraction,
                  "adakv: share of B every head keeps before the adaptive split")
       ->capture_default_str();
+  app.add_option("--sink-tokens", c.sink_tokens,
+                 "streaming: first positions (attention sinks) every head keeps")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "random: seed of the per-layer shuffle of surfacelogic's caps")
+      ->capture_default_str();
   app.add_option("--prompt-tokens", opt.prompt_tokens,
                  "prompt length T when known: caps are clamped to T - w and the overflow "
                  "goes to the other heads");

@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "compress/plan_applier.hpp"
+#include "compress/prefill_rows.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "engine/chat_template.hpp"
@@ -28,41 +31,6 @@ constexpr int kExitUsage = 2;
 constexpr int kExitInternal = 3;
 
 static_assert(std::endian::native == std::endian::little, "outputs are little-endian f32");
-
-// Collects the rows of the last `k` prompt positions: [n_layers, n_heads, k, n_prompt].
-class LastRowsRecorder : public slkv::AttentionObserver {
- public:
-  LastRowsRecorder(int64_t n_prompt, int64_t k, int64_t n_layers, int64_t n_heads)
-      : n_prompt_(n_prompt),
-        k_(k),
-        n_heads_(n_heads),
-        data_(static_cast<size_t>(n_layers * n_heads * k * n_prompt), 0.0f) {}
-  std::vector<int64_t> select_rows(int64_t, std::span<const int64_t> positions) override {
-    std::vector<int64_t> rows;
-    for (size_t i = 0; i < positions.size(); ++i) {
-      if (positions[i] >= n_prompt_ - k_ && positions[i] < n_prompt_) {
-        rows.push_back(static_cast<int64_t>(i));
-      }
-    }
-    return rows;
-  }
-  void on_attention(const slkv::AttentionRows& a) override {
-    for (int64_t h = 0; h < a.n_heads; ++h) {
-      for (int64_t r = 0; r < a.n_rows(); ++r) {
-        const int64_t row = a.query_positions[r] - (n_prompt_ - k_);
-        float* dst = &data_[static_cast<size_t>(((a.layer * n_heads_ + h) * k_ + row) * n_prompt_)];
-        const auto keys = a.key_positions[a.kv_head_of(h)];
-        const auto probs = a.row(h, r);
-        for (size_t j = 0; j < keys.size(); ++j) dst[keys[j]] = probs[j];
-      }
-    }
-  }
-  const std::vector<float>& data() const { return data_; }
-
- private:
-  int64_t n_prompt_, k_, n_heads_;
-  std::vector<float> data_;
-};
 
 std::string prompt_text(const slkv::run::RunOptions& o) {
   if (!o.prompt_file.empty()) return slkv::read_file(o.prompt_file);
@@ -96,11 +64,19 @@ int run(const slkv::run::RunOptions& o) {
                       std::to_string(n_prompt) + " tokens");
   }
 
+  std::optional<slkv::Plan> plan;
+  if (!o.plan.empty()) {
+    plan = slkv::Plan::load_file(o.plan,
+                                 slkv::compress::model_desc(config, checkpoint->fingerprint()));
+  }
+  const int64_t plan_rows = plan ? std::max<int64_t>(plan->info().window, 1) : 0;
+  const int64_t dump_rows = o.attn_out.empty() ? 0 : o.attn_rows;
+
   slkv::Session session(model, o.batch);
-  std::unique_ptr<LastRowsRecorder> recorder;
-  if (!o.attn_out.empty()) {
-    recorder =
-        std::make_unique<LastRowsRecorder>(n_prompt, o.attn_rows, config.n_layers, config.n_heads);
+  std::unique_ptr<slkv::compress::PrefillRows> recorder;
+  if (dump_rows > 0 || plan) {
+    recorder = std::make_unique<slkv::compress::PrefillRows>(
+        config.n_layers, config.n_heads, n_prompt, std::max(dump_rows, plan_rows));
     session.set_observer(recorder.get());
   }
   std::vector<float> last;  // [vocab]
@@ -122,10 +98,41 @@ int run(const slkv::run::RunOptions& o) {
   const double prompt_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   session.set_observer(nullptr);
-  if (recorder) {
-    const auto& d = recorder->data();
+  if (dump_rows > 0) {
+    std::vector<float> d, layer;  // [n_layers, n_heads, K, n_prompt]
+    for (int64_t l = 0; l < config.n_layers; ++l) {
+      recorder->last_rows(l, dump_rows, layer);
+      d.insert(d.end(), layer.begin(), layer.end());
+    }
     slkv::write_file_atomic(o.attn_out, std::string_view(reinterpret_cast<const char*>(d.data()),
                                                          d.size() * sizeof(float)));
+  }
+  nlohmann::json kv_json;
+  if (plan) {
+    const slkv::KvCache full = std::move(session.cache());
+    slkv::compress::CompressedCache cc = slkv::compress::apply_plan(
+        *plan, full, *recorder, /*slack_rows=*/o.max_new + 1, !o.kept_out.empty());
+    session.cache() = std::move(cc.cache);
+    const slkv_plan_info info = plan->info();
+    const double share = cc.rows_full > 0 ? double(cc.rows_kept) / double(cc.rows_full) : 1.0;
+    std::fprintf(stderr,
+                 "plan %s (%s %g, %s granularity): KV cache keeps %lld of %lld prompt rows "
+                 "(%.2f%%), %.2f of %.2f MiB; selection + compaction %.3f s\n",
+                 info.method, info.budget_mode == SLKV_BUDGET_TOKENS ? "tokens" : "ratio",
+                 info.budget_value,
+                 info.granularity == SLKV_GRANULARITY_KV_HEAD ? "kv-head" : "query-head",
+                 static_cast<long long>(cc.rows_kept), static_cast<long long>(cc.rows_full),
+                 100.0 * share, cc.bytes_kept / 1048576.0, cc.bytes_full / 1048576.0, cc.seconds);
+    kv_json = {{"method", info.method},
+               {"rows_full", cc.rows_full},
+               {"rows_kept", cc.rows_kept},
+               {"bytes_full", cc.bytes_full},
+               {"bytes_kept", cc.bytes_kept},
+               {"share", share}};
+    if (!o.kept_out.empty()) {
+      nlohmann::json k = {{"plan", o.plan}, {"n_tokens", n_prompt}, {"kept", cc.kept}};
+      slkv::write_file_atomic(o.kept_out, k.dump() + "\n");
+    }
   }
 
   slkv::GenerateOptions gen;
@@ -149,6 +156,7 @@ int run(const slkv::run::RunOptions& o) {
     j["prompt_ids"] = prompt;
     j["output_ids"] = result.output_ids;
     j["text"] = tokenizer.decode(text_ids);
+    if (!kv_json.is_null()) j["kv"] = kv_json;
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     std::cout << std::endl;  // before the stderr figures when both go to one pipe
@@ -178,6 +186,9 @@ int main(int argc, char** argv) {
     return run(options);
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-run: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const slkv::RuntimeError& e) {  // the runtime's message, e.g. a plan for another model
+    std::fprintf(stderr, "slkv-run: %s: %s\n", options.plan.c_str(), e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "slkv-run: internal error: %s\n", e.what());

@@ -13,9 +13,15 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
       "  slkv-run model.gguf --prompt-file long.txt --max-new 0 --attn-out attn.f32 "
       "--attn-rows 8\n"
       "  slkv-run model.gguf --prompt \"1, 2, 3,\" --json\n"
+      "  slkv-run model.gguf --chat --prompt-file long.txt --plan plan.json --max-new 32\n"
       "\n"
       "Threads: OMP_NUM_THREADS (set OMP_WAIT_POLICY=passive on a busy machine).\n"
-      "Exit codes: 0 ok, 1 bad input (unreadable or invalid model, bad prompt file), 2 usage,\n"
+      "With --plan, the prompt is prefilled with full attention, then the plan (from\n"
+      "slkv-compile) decides which prompt positions each (layer, KV or query head) keeps; the KV\n"
+      "cache keeps only those rows and decoding continues from it. The KV memory kept against\n"
+      "FullKV is printed on stderr (and under \"kv\" with --json).\n"
+      "Exit codes: 0 ok, 1 bad input (unreadable or invalid model, bad prompt file, a plan that\n"
+      "is invalid or made for another model), 2 usage,\n"
       "3 internal error.");
   app.add_option("model", o.model, "Model: a .gguf file or a Hugging Face directory")->required();
   auto* prompt = app.add_option("--prompt", o.prompt, "Prompt text");
@@ -34,6 +40,12 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "prompt positions (zeros beyond causality)");
   app.add_option("--attn-rows", o.attn_rows, "K for --attn-out")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  auto* plan = app.add_option(
+      "--plan", o.plan, "Budget plan JSON (slkv-compile) applied to the KV cache after prefill");
+  app.add_option("--kept-out", o.kept_out,
+                 "With --plan: write JSON {\"kept\": [layer][plan head][positions]} of the kept "
+                 "prompt positions")
+      ->needs(plan);
   app.add_option("--batch", o.batch, "Prompt tokens per forward batch")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
 }

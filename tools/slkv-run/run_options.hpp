@@ -19,6 +19,8 @@ struct RunOptions {
   std::string attn_out;    // f32 [n_layers, n_heads, attn_rows, n_prompt]
   int64_t attn_rows = 8;
   int64_t batch = 512;  // prompt tokens per forward batch
+  std::string plan;      // --plan: budget plan applied to the KV cache after prefill
+  std::string kept_out;  // --kept-out: JSON of the positions every (layer, plan head) kept
 };
 
 void setup_run_options(CLI::App& app, RunOptions& options);

@@ -1,0 +1,169 @@
+#include "results.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace slkv::evaltool {
+namespace {
+
+struct Interval {
+  double mean = 0, lo = 0, hi = 0;
+};
+
+// Mean and percentile bootstrap interval (95%, 2000 resamples, seeded).
+Interval bootstrap(const std::vector<double>& x, uint64_t seed) {
+  Interval r;
+  if (x.empty()) return r;
+  double s = 0;
+  for (double v : x) s += v;
+  r.mean = s / static_cast<double>(x.size());
+  std::mt19937_64 rng(seed);
+  constexpr int kResamples = 2000;
+  std::vector<double> means(kResamples);
+  for (int b = 0; b < kResamples; ++b) {
+    double t = 0;
+    for (size_t i = 0; i < x.size(); ++i) t += x[rng() % x.size()];
+    means[static_cast<size_t>(b)] = t / static_cast<double>(x.size());
+  }
+  std::sort(means.begin(), means.end());
+  r.lo = means[static_cast<size_t>(0.025 * kResamples)];
+  r.hi = means[static_cast<size_t>(0.975 * kResamples) - 1];
+  return r;
+}
+
+}  // namespace
+
+nlohmann::json prompt_json(const PromptOutcome& p, const std::vector<EvalMethod>& methods) {
+  nlohmann::json j = {{"id", p.id},
+                      {"task", p.task},
+                      {"n_tokens", p.n_tokens},
+                      {"prefill_s", p.prefill_s},
+                      {"fidelity_steps", p.n_fidelity_steps}};
+  nlohmann::json res = nlohmann::json::object();
+  for (size_t i = 0; i < methods.size(); ++i) {
+    const MethodOutcome& m = p.methods[i];
+    res[methods[i].name] = {{"answer", m.answer},         {"score", m.score},
+                            {"kl_mean", m.kl_mean},       {"top1_agree", m.top1_agree},
+                            {"kv_rows", m.kv_rows},       {"kv_bytes", m.kv_bytes},
+                            {"kv_share", m.kv_share},     {"decode_tok_s", m.decode_tok_s},
+                            {"n_decoded", m.n_decoded},   {"compress_s", m.compress_s}};
+  }
+  j["results"] = std::move(res);
+  return j;
+}
+
+nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMethod>& methods,
+                         uint64_t seed) {
+  std::vector<std::string> tasks = {"all"};
+  for (const auto& p : prompts) {
+    const std::string t = p.at("task");
+    if (std::find(tasks.begin(), tasks.end(), t) == tasks.end()) tasks.push_back(t);
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& task : tasks) {
+    auto values = [&](const std::string& name, const char* key) {
+      std::vector<double> v;
+      for (const auto& p : prompts) {
+        if (task != "all" && p.at("task") != task) continue;
+        v.push_back(p.at("results").at(name).at(key).get<double>());
+      }
+      return v;
+    };
+    const std::vector<double> full = values("fullkv", "score");
+    double full_mean = 0;
+    for (double v : full) full_mean += v;
+    full_mean = full.empty() ? 0 : full_mean / static_cast<double>(full.size());
+    for (const EvalMethod& m : methods) {
+      const std::vector<double> s = values(m.name, "score");
+      const Interval ci = bootstrap(s, seed);
+      auto mean_of = [&](const char* key) {
+        const std::vector<double> v = values(m.name, key);
+        double t = 0;
+        for (double x : v) t += x;
+        return v.empty() ? 0.0 : t / static_cast<double>(v.size());
+      };
+      nlohmann::json row = {{"task", task},
+                            {"name", m.name},
+                            {"method", m.method},
+                            {"budget_mode", m.budget_mode},
+                            {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(m.budget)},
+                            {"n", s.size()},
+                            {"score_mean", ci.mean},
+                            {"score_ci", {ci.lo, ci.hi}},
+                            {"rel_fullkv", full_mean > 0 ? ci.mean / full_mean : nlohmann::json(nullptr)},
+                            {"kl_mean", mean_of("kl_mean")},
+                            {"top1_mean", mean_of("top1_agree")},
+                            {"kv_share_mean", mean_of("kv_share")}};
+      // Paired difference to the uniform (SnapKV) plan of the same budget and window.
+      for (const EvalMethod& u : methods) {
+        if (u.method != "uniform" || &u == &m || u.budget_mode != m.budget_mode ||
+            u.budget != m.budget || u.window != m.window)
+          continue;
+        const std::vector<double> su = values(u.name, "score");
+        std::vector<double> diff(s.size());
+        for (size_t i = 0; i < s.size(); ++i) diff[i] = s[i] - su[i];
+        const Interval d = bootstrap(diff, seed + 1);
+        row["vs_uniform"] = {{"diff", d.mean}, {"ci", {d.lo, d.hi}}};
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+std::string summary_table(const nlohmann::json& summary) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-12s %-24s %5s %7s %15s %6s %8s %6s %8s\n", "task", "method",
+                "n", "score", "95% CI", "rel", "KL", "top1", "KV kept");
+  out += line;
+  for (const auto& r : summary) {
+    const double rel = r["rel_fullkv"].is_null() ? NAN : r["rel_fullkv"].get<double>();
+    std::snprintf(line, sizeof line, "%-12.12s %-24.24s %5lld %7.3f  [%5.3f, %5.3f] %6.2f %8.4f %6.3f %7.2f%%\n",
+                  r["task"].get<std::string>().c_str(), r["name"].get<std::string>().c_str(),
+                  static_cast<long long>(r["n"].get<int64_t>()), r["score_mean"].get<double>(),
+                  r["score_ci"][0].get<double>(), r["score_ci"][1].get<double>(), rel,
+                  r["kl_mean"].get<double>(), r["top1_mean"].get<double>(),
+                  100.0 * r["kv_share_mean"].get<double>());
+    out += line;
+  }
+  return out;
+}
+
+std::optional<nlohmann::json> read_checkpoint(const std::string& dir, int64_t index,
+                                              const std::string& settings_hash,
+                                              const std::string& id) {
+  const std::string path = dir + "/" + std::to_string(index) + ".json";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slkv-eval: %s: unreadable checkpoint (%s); running the prompt again\n",
+                 path.c_str(), e.what());
+    return std::nullopt;
+  }
+  if (!j.is_object() || j.value("settings_hash", "") != settings_hash || !j.contains("prompt") ||
+      !j["prompt"].is_object() || j["prompt"].value("id", "") != id) {
+    throw Error(path + ": checkpoint of another run (settings or prompt differ); remove " + dir +
+                " or run without --resume");
+  }
+  return j["prompt"];
+}
+
+void write_checkpoint(const std::string& dir, int64_t index, const std::string& settings_hash,
+                      const nlohmann::json& prompt) {
+  std::filesystem::create_directories(dir);
+  const nlohmann::json j = {{"settings_hash", settings_hash}, {"prompt", prompt}};
+  write_file_atomic(dir + "/" + std::to_string(index) + ".json", j.dump() + "\n");
+}
+
+}  // namespace slkv::evaltool

@@ -1,0 +1,36 @@
+#pragma once
+// The results file of slkv-eval (schema "slkv-eval-results", version 1; docs/eval-format.md):
+// settings and input hashes, the method list, one record per prompt and method, and a summary
+// per task, method and budget with bootstrap intervals. Also the per-prompt checkpoints that
+// --resume reads, and the table printed at the end.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "method_set.hpp"
+#include "runner.hpp"
+
+namespace slkv::evaltool {
+
+nlohmann::json prompt_json(const PromptOutcome& p, const std::vector<EvalMethod>& methods);
+
+// Summary rows per (task, method) and per ("all", method): mean score with a 95% bootstrap
+// interval over prompts (seeded), relative to FullKV, paired difference to the uniform plan of
+// the same budget, fidelity and KV share.
+nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMethod>& methods,
+                         uint64_t seed);
+
+// Fixed-width table of the "all" rows (and per task when there are few tasks).
+std::string summary_table(const nlohmann::json& summary);
+
+// Per-prompt checkpoints: OUT.parts/<index>.json, valid for one settings hash.
+std::optional<nlohmann::json> read_checkpoint(const std::string& dir, int64_t index,
+                                              const std::string& settings_hash,
+                                              const std::string& id);
+void write_checkpoint(const std::string& dir, int64_t index, const std::string& settings_hash,
+                      const nlohmann::json& prompt);
+
+}  // namespace slkv::evaltool
