@@ -1,0 +1,51 @@
+// The built-in suite with SmolLM2's own tokenizer: a BPE merges across the pieces the
+// generators join, so the lengths are checked on the real thing.
+
+#include <gtest/gtest.h>
+
+#include "common/test_env.hpp"
+#include "eval/context_fit.hpp"
+#include "eval/suite.hpp"
+#include "model/gguf.hpp"
+#include "model/tokenizer.hpp"
+
+namespace slkv::eval {
+namespace {
+
+class ModelEncoder : public probes::TextEncoder {
+ public:
+  explicit ModelEncoder(const Tokenizer& tok) : tok_(tok) {}
+  std::vector<int32_t> encode(std::string_view text) const override {
+    return tok_.encode(text, /*add_bos=*/false, /*parse_special=*/true);
+  }
+  int32_t bos() const override { return tok_.add_bos() ? tok_.bos_id() : -1; }
+  std::string identity() const override { return "smollm2"; }
+
+ private:
+  const Tokenizer& tok_;
+};
+
+TEST(EvalSuiteModel, SmolLM2PromptsReachTheirLength) {
+  SLKV_REQUIRE_MODEL(path, "smollm2-135m");
+  const GgufFile gguf(path.string());
+  const Tokenizer tok = tokenizer_from_gguf(gguf);
+  const ModelEncoder enc(tok);
+  SuiteOptions opt;
+  opt.seed = 11;
+  opt.lengths = {1024};
+  opt.n_per_cell = 2;
+  const std::vector<EvalItem> items = make_builtin_suite(opt, enc);
+  ASSERT_EQ(items.size(), builtin_tasks().size() * 2);
+  for (const EvalItem& item : items) {
+    const int64_t n = count_tokens(enc, render_prompt(item));
+    EXPECT_LE(n, 1024) << item.id;
+    EXPECT_GE(n, 1024 * 99 / 100) << item.id;
+    // Gold answers are in the context (cwe/fwe words, vt variables, needle values).
+    for (const std::string& a : item.answers) {
+      EXPECT_NE(item.context.find(a), std::string::npos) << item.id << ": " << a;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace slkv::eval
