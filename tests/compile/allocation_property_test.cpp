@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -233,6 +234,47 @@ TEST(AllocationProperties, PyramidAndAdaKvFollowTheirFormulas) {
     for (double c : layer) EXPECT_EQ(c, 120.0);
   }
   EXPECT_EQ(a.method_params.at("floor").get<double>(), 24.0);
+}
+
+}  // namespace
+
+namespace {
+
+// random: surfacelogic's caps shuffled within each layer by the seed; layer totals and the
+// multiset of caps per layer unchanged, the assignment to heads changed.
+TEST(AllocationProperties, RandomControlShufflesSurfacelogicCapsWithinLayers) {
+  const ScoreInput scores = random_scores(6, 8, 41);
+  const auto sl = compile_plan(scores, shape(6, 8, 8), tokens("surfacelogic", 96));
+  CompileOptions o = tokens("random", 96);
+  o.seed = 7;
+  const auto r7 = compile_plan(scores, shape(6, 8, 8), o);
+  o.seed = 8;
+  const auto r8 = compile_plan(scores, shape(6, 8, 8), o);
+  EXPECT_EQ(r7.method, "random");
+  bool moved = false;
+  for (size_t l = 0; l < sl.caps.size(); ++l) {
+    auto a = sl.caps[l], b = r7.caps[l];
+    moved = moved || a != b;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    EXPECT_EQ(a, b) << "layer " << l;
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_NE(r7.caps, r8.caps);
+  EXPECT_EQ(r7.caps, compile_plan(scores, shape(6, 8, 8), [&] {
+              CompileOptions again = tokens("random", 96);
+              again.seed = 7;
+              return again;
+            }()).caps);
+}
+
+TEST(AllocationProperties, StreamingIsUniformCapsWithSinksRecorded) {
+  CompileOptions o = tokens("streaming", 64);
+  o.sink_tokens = 6;
+  const auto p = compile_plan(random_scores(3, 4, 2), shape(3, 4, 4), o);
+  for (const auto& layer : p.caps)
+    for (double c : layer) EXPECT_EQ(c, 64 - 8);
+  EXPECT_EQ(p.method_params.at("sink_tokens"), 6);
 }
 
 }  // namespace

@@ -145,10 +145,12 @@ struct ReferenceOutput {
 };
 
 // Full-sequence reference forward in double precision on HF-layout weights.
-// head_mask: [n_layers, n_heads] (nonzero zeroes the head) or empty.
+// head_mask: [n_layers, n_heads] (nonzero zeroes the head) or empty. query_head_filter: like
+// filter, but called with the query head instead of its KV head.
 inline ReferenceOutput reference_forward(const TinyModel& m, const std::vector<int32_t>& tokens,
                                          const KeyFilter& filter = nullptr,
-                                         const std::vector<uint8_t>& head_mask = {}) {
+                                         const std::vector<uint8_t>& head_mask = {},
+                                         const KeyFilter& query_head_filter = nullptr) {
   const ModelConfig& c = m.config;
   auto W = [&](const std::string& name) { return m.hf_weights.find(name)->data; };
   auto Wf = [&](const std::string& name) {
@@ -245,6 +247,7 @@ inline ReferenceOutput reference_forward(const TinyModel& m, const std::vector<i
         for (int64_t j = 0; j <= t; ++j) {
           if (sliding && t - j >= c.sliding_window) continue;
           if (filter && !filter(il, g, t, j)) continue;
+          if (query_head_filter && !query_head_filter(il, h, t, j)) continue;
           double d = 0;
           for (int64_t i = 0; i < hd; ++i) d += q[t][h * hd + i] * k[j][g * hd + i];
           s[j] = d * scale;

@@ -98,7 +98,7 @@ nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMe
                             {"n", s.size()},
                             {"score_mean", ci.mean},
                             {"score_ci", {ci.lo, ci.hi}},
-                            {"rel_fullkv", full_mean > 0 ? ci.mean / full_mean : nlohmann::json(nullptr)},
+                            {"rel_fullkv", full_mean > 0 ? nlohmann::json(ci.mean / full_mean) : nlohmann::json(nullptr)},
                             {"kl_mean", mean_of("kl_mean")},
                             {"top1_mean", mean_of("top1_agree")},
                             {"kv_share_mean", mean_of("kv_share")}};
