@@ -101,6 +101,10 @@ void validate_options(const CompileOptions& o, const ModelShape& shape) {
   check_beta("--pyramid-beta", o.pyramid_beta);
   if (!(o.tau > 0.0) || !std::isfinite(o.tau)) option_error("--tau", "must be finite and > 0");
   if (!(o.alpha >= 0.0) || !std::isfinite(o.alpha)) option_error("--alpha", "must be >= 0");
+  if (o.importance != "flagged" && o.importance != "scores")
+    option_error("--importance", "must be flagged or scores");
+  if (!(o.uniform_mix >= 0.0 && o.uniform_mix <= 1.0))
+    option_error("--uniform-mix", "must be in [0, 1]");
   if (!(o.adakv_floor_fraction >= 0.0 && o.adakv_floor_fraction <= 1.0)) {
     option_error("--adakv-floor", "must be in [0, 1]");
   }
@@ -170,7 +174,9 @@ runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
                 " layers x " + std::to_string(scores.n_heads) + " query heads, the model has " +
                 std::to_string(shape.n_layers) + " x " + std::to_string(shape.n_heads));
   }
-  std::vector<double> s = query_head_importance(scores, o.alpha);  // [L, n_heads]
+  std::vector<double> s =
+      query_head_importance(scores, o.alpha, o.importance == "flagged");  // [L, n_heads]
+  if (o.uniform_mix > 0) s = mix_with_uniform(s, o.uniform_mix);
   for (size_t i = 0; i < s.size(); ++i) {
     if (!std::isfinite(s[i]) || s[i] < 0.0) {
       throw Error(scores.source_path + ": importance of layer " +
@@ -249,6 +255,9 @@ runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
                                            ? "lineage mean score per query head"
                                            : "norm(S_logic) + alpha * norm(S_surface)";
     plan.method_params["alpha"] = o.alpha;
+    // Recorded only when not the default, so default plans keep their bytes.
+    if (o.importance != "flagged") plan.method_params["importance_heads"] = o.importance;
+    if (o.uniform_mix > 0) plan.method_params["uniform_mix"] = o.uniform_mix;
   }
   if (o.prompt_tokens) plan.method_params["prompt_tokens"] = *o.prompt_tokens;
   plan.min_cap = o.min_cap;

@@ -34,7 +34,8 @@ profile::HeadLabel kv_head_label(const std::vector<profile::HeadLabel>& query_la
   return HeadLabel::kIgnoring;
 }
 
-std::vector<double> query_head_importance(const ScoreInput& scores, double alpha) {
+std::vector<double> query_head_importance(const ScoreInput& scores, double alpha,
+                                          bool zero_ignoring) {
   const size_t n = static_cast<size_t>(scores.n_layers * scores.n_heads);
   if (scores.kind == "lineage") {
     SLKV_CHECK(scores.direct.size() == n, "lineage scores do not match their shape");
@@ -52,9 +53,20 @@ std::vector<double> query_head_importance(const ScoreInput& scores, double alpha
   std::vector<double> s(n);  // [n_layers, n_heads]
   for (size_t i = 0; i < n; ++i) {
     s[i] = logic[i] + alpha * surface[i];
-    if (flags && scores.labels.flags[i] == profile::kFlagIgnoring) s[i] = 0.0;
+    if (zero_ignoring && flags && scores.labels.flags[i] == profile::kFlagIgnoring) s[i] = 0.0;
   }
   return s;
+}
+
+std::vector<double> mix_with_uniform(const std::vector<double>& s, double mix) {
+  double sum = 0;
+  for (double v : s) sum += v;
+  const double n = static_cast<double>(s.size());
+  std::vector<double> out(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    out[i] = sum > 0 ? (1.0 - mix) * s[i] / sum + mix / n : 1.0 / n;
+  }
+  return out;
 }
 
 std::vector<double> aggregate_to_kv_heads(const std::vector<double>& query_values, int64_t n_layers,

@@ -13,7 +13,13 @@ namespace slkv::compile {
 //  - lineage scores: the file's per-head mean score, used directly;
 //  - profile scores: norm(S_logic) + alpha * norm(S_surface), norm = divide by the sum over
 //    heads (a zero sum leaves zeros); heads whose only flag is "ignoring" get 0.
-std::vector<double> query_head_importance(const ScoreInput& scores, double alpha);
+//    With zero_ignoring false every head keeps its continuous score.
+std::vector<double> query_head_importance(const ScoreInput& scores, double alpha,
+                                          bool zero_ignoring = true);
+
+// s' = (1 - mix) s / sum(s) + mix / n: a share `mix` of the importance spread uniformly
+// (uniform when every s is 0). mix in [0, 1].
+std::vector<double> mix_with_uniform(const std::vector<double>& s, double mix);
 
 // Aggregates [n_layers, n_heads] query-head values to [n_layers, n_kv_heads] KV-head values:
 // query head h belongs to KV head h / (n_heads / n_kv_heads) (the usual repeat_kv layout);

@@ -45,6 +45,11 @@ struct CompileOptions {
   double beta2 = 1.351;  // stage-2 floor divisor
   double tau = 0.98;     // temperature: SA = s^tau
   double alpha = 0.5;    // weight of norm(S_surface) in the default importance
+  // Profiles: zero the importance of heads flagged only "ignoring" (METHOD.md section 5), or
+  // keep every head's continuous score ("scores").
+  std::string importance = "flagged";  // "flagged" | "scores"
+  // Share of a uniform importance mixed in: s' = (1 - mix) s / sum(s) + mix / N (0 = none).
+  double uniform_mix = 0.0;
   int64_t min_cap = 0;   // floor every head keeps beyond the window
 
   double pyramid_beta = 20;           // PyramidKV: min = B // pyramid_beta

@@ -23,6 +23,7 @@ GenerateResult continue_greedy(Session& session, std::vector<float> logits,
   GenerateResult result;
   const auto t0 = Clock::now();
   for (int64_t step = 0; step < options.max_new; ++step) {
+    if (options.on_logits) options.on_logits(logits);
     const int32_t next = argmax(logits);
     result.output_ids.push_back(next);
     if (on_token) on_token(next);

@@ -14,6 +14,8 @@ namespace slkv {
 struct GenerateOptions {
   int64_t max_new = 128;
   std::vector<int64_t> stop_ids;  // empty: never stop early
+  // Optional: sees the logits [vocab] each generated token is chosen from, before the choice.
+  std::function<void(std::span<const float>)> on_logits;
 };
 
 struct GenerateResult {

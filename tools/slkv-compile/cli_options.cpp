@@ -93,6 +93,14 @@ void setup_compile_options(CLI::App& app, CompileCliOptions& opt) {
   app.add_option("--tau", c.tau, "temperature: allocation by s^tau")->capture_default_str();
   app.add_option("--alpha", c.alpha, "weight of norm(S_surface) in the importance (profiles)")
       ->capture_default_str();
+  app.add_option("--importance", c.importance,
+                 "profiles: 'flagged' zeroes heads flagged only ignoring (METHOD.md); 'scores' "
+                 "keeps every head's continuous score")
+      ->check(CLI::IsMember({"flagged", "scores"}))
+      ->capture_default_str();
+  app.add_option("--uniform-mix", c.uniform_mix,
+                 "share of the importance spread uniformly over all heads (0..1)")
+      ->capture_default_str();
   app.add_option("--min-cap", c.min_cap, "floor every head keeps beyond the window")
       ->capture_default_str();
   app.add_option("--pyramid-beta", c.pyramid_beta, "pyramid: smallest layer cap is B // this")

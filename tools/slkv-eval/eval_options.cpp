@@ -57,6 +57,18 @@ void setup_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("--adakv-floor", o.adakv_floor, "adakv: share of B every head keeps")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--beta1", o.beta1, "Compiled plans: stage-1 floor divisor (real/headkv: beta)")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--beta2", o.beta2, "Compiled plans: stage-2 floor divisor")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--importance", o.importance, "Compiled plans: flagged or scores (slkv-compile)")
+      ->check(CLI::IsMember({"flagged", "scores"}))
+      ->capture_default_str();
+  app.add_option("--uniform-mix", o.uniform_mix, "Compiled plans: uniform share of importance")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--tasks", o.tasks, "builtin, builtin:TASK,TASK..., or a JSONL task file")
       ->capture_default_str();
   app.add_option("--lengths", o.lengths, "Built-in suite: prompt lengths in tokens")

@@ -23,6 +23,10 @@ struct EvalOptions {
   uint64_t seed = 1;         // task suite, and the random control's shuffle
   int64_t sink_tokens = 4;   // streaming
   double adakv_floor = 0.2;  // adakv
+  double beta1 = 1.351;      // surfacelogic / real / headkv floor divisors
+  double beta2 = 1.351;
+  std::string importance = "flagged";
+  double uniform_mix = 0.0;
 
   // Tasks.
   std::string tasks = "builtin";  // builtin[:task,task...] or a .jsonl file

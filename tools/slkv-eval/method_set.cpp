@@ -1,6 +1,7 @@
 #include "method_set.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "compile/compiler.hpp"
@@ -47,7 +48,11 @@ std::vector<EvalMethod> build_methods(const EvalOptions& o, const slkv_model_des
 
   for (const std::string& path : o.plans) {
     try {
-      out.push_back(from_text(read_file(path), path, model));
+      EvalMethod m = from_text(read_file(path), path, model);
+      // A plan file's row is named after the file (plan-64.json -> plan-64).
+      std::string stem = std::filesystem::path(path).stem().string();
+      if (!stem.empty()) m.name = stem;
+      out.push_back(std::move(m));
     } catch (const RuntimeError& e) {
       throw Error(path + ": " + e.what());
     }
@@ -74,6 +79,10 @@ std::vector<EvalMethod> build_methods(const EvalOptions& o, const slkv_model_des
         c.seed = o.seed;
         c.sink_tokens = o.sink_tokens;
         c.adakv_floor_fraction = o.adakv_floor;
+        c.beta1 = o.beta1;
+        c.beta2 = o.beta2;
+        c.importance = o.importance;
+        c.uniform_mix = o.uniform_mix;
         compile::validate_options(c, input.shape);
         const std::string text = compile::plan_text(compile::compile_plan(input.scores,
                                                                           input.shape, c));

@@ -139,6 +139,12 @@ int run(const slkv::run::RunOptions& o) {
   gen.max_new = o.max_new;
   gen.stop_ids = config.stop_ids;
   if (gen.stop_ids.empty() && config.eos_id >= 0) gen.stop_ids.push_back(config.eos_id);
+  std::vector<float> decode_logits;  // [n_generated, vocab]
+  if (!o.decode_logits_out.empty()) {
+    gen.on_logits = [&](std::span<const float> l) {
+      decode_logits.insert(decode_logits.end(), l.begin(), l.end());
+    };
+  }
   slkv::GenerateResult result;
   if (o.max_new > 0) {
     result = slkv::continue_greedy(session, std::move(last), gen, [&](int32_t id) {
@@ -148,6 +154,12 @@ int run(const slkv::run::RunOptions& o) {
         std::cout << tokenizer.decode(one) << std::flush;
       }
     });
+  }
+  if (!o.decode_logits_out.empty()) {
+    slkv::write_file_atomic(
+        o.decode_logits_out,
+        std::string_view(reinterpret_cast<const char*>(decode_logits.data()),
+                         decode_logits.size() * sizeof(float)));
   }
   std::vector<int32_t> text_ids = result.output_ids;
   if (result.stopped) text_ids.pop_back();

@@ -46,6 +46,8 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "With --plan: write JSON {\"kept\": [layer][plan head][positions]} of the kept "
                  "prompt positions")
       ->needs(plan);
+  app.add_option("--decode-logits-out", o.decode_logits_out,
+                 "Write f32 logits [n_generated, vocab] each generated token was chosen from");
   app.add_option("--batch", o.batch, "Prompt tokens per forward batch")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
 }

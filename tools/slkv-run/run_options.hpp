@@ -21,6 +21,7 @@ struct RunOptions {
   int64_t batch = 512;  // prompt tokens per forward batch
   std::string plan;      // --plan: budget plan applied to the KV cache after prefill
   std::string kept_out;  // --kept-out: JSON of the positions every (layer, plan head) kept
+  std::string decode_logits_out;  // f32 [n_generated, vocab]: the logits each token came from
 };
 
 void setup_run_options(CLI::App& app, RunOptions& options);
