@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "eval/context_fit.hpp"
+#include "eval/word_pools.hpp"
 #include "scratch_dir.hpp"
 #include "whitespace_encoder.hpp"
 
@@ -54,6 +55,23 @@ std::string capture(const std::string& text, const std::string& re) {
   std::smatch m;
   if (!std::regex_search(text, m, std::regex(re))) return "";
   return m[1].str();
+}
+
+// Answers are scored by substring match: no answer word may hide inside another ("owl" in
+// "bowl"), and none is shorter than four letters.
+TEST(EvalSuite, AnswerWordPoolsHaveNoWordInsideAnother) {
+  for (auto pool : {pools::common_nouns(), pools::jobs(), pools::pets()}) {
+    std::set<std::string> seen;
+    for (const char* a : pool) {
+      EXPECT_GE(std::string(a).size(), 4u) << a;
+      EXPECT_TRUE(seen.insert(a).second) << "twice: " << a;
+      for (const char* b : pool) {
+        if (std::string(a) != b)
+          EXPECT_EQ(std::string(b).find(a), std::string::npos) << a << " in " << b;
+      }
+    }
+  }
+  EXPECT_GE(pools::common_nouns().size(), 200u);
 }
 
 TEST(EvalSuite, SameSeedSameItemsOtherSeedOtherItems) {
