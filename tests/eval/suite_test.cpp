@@ -324,8 +324,8 @@ TEST(EvalSuite, FrequentCodedWordsAreTheThreeMostFrequent) {
 TEST(EvalSuite, QaAnswerIsInTheAskedPersonsParagraphOnly) {
   for (const EvalItem& item : suite("qa", 12)) {
     const std::string name = capture(item.question,
-                                     "^(?:In which city does|What is the job of|What pet does) "
-                                     "(.+?)(?: live| have)?\\? Answer:$");
+                                     "^(?:In which city does|What does|What pet does) "
+                                     "(.+?) (?:live|work as|have)\\? Answer:$");
     ASSERT_FALSE(name.empty()) << item.question;
     const auto paragraphs =
         matches(item.context,
