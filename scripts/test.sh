@@ -12,13 +12,19 @@ scripts/get-model.sh all >/dev/null
 
 jobs="${SLKV_JOBS:-$(nproc)}"
 
-# A small Python environment (numpy, h5py) for the tests that cross-check against Python.
+# A small Python environment (numpy, h5py; matplotlib for scripts/eval_plots.py's test) for the
+# tests that cross-check against Python.
 make_test_python() {  # build dir
   local venv="$1/pyenv"
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import numpy, h5py' 2>/dev/null; then
     mkdir -p "$1"
     python3 -m venv "$venv" && "$venv/bin/pip" install --quiet numpy h5py >&2 \
       || { echo "test.sh: could not set up $venv; Python cross-checks will not run" >&2; return 0; }
+  fi
+  # Apart, so that without matplotlib only the plot test skips.
+  if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    "$venv/bin/pip" install --quiet matplotlib >&2 \
+      || echo "test.sh: no matplotlib in $venv; the eval plot test will skip" >&2
   fi
 }
 if [ "${SLKV_SANITIZE:-0}" = "1" ]; then

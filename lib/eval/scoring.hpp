@@ -29,7 +29,9 @@ double qa_f1(std::string_view prediction, std::string_view gold);
 // LCS F-measure (beta 1) over normalised tokens.
 double rouge_l(std::string_view prediction, std::string_view gold);
 // LongBench: the classes of all_classes named in the prediction, dropping those that are a part
-// of the gold class name; 1/(count) when the gold is among them, else 0.
+// of the gold class name; 1/(count) when the gold is among them, else 0. (LongBench's loop
+// removes from the list it iterates and so can skip a part-of-gold class; here all are
+// dropped.) Case-sensitive, as LongBench.
 double classification(std::string_view prediction, std::string_view gold,
                       const std::vector<std::string>& all_classes);
 // Share of the numbers in the prediction that equal the gold paragraph number (the first number

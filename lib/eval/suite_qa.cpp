@@ -37,7 +37,7 @@ EvalItem qa(const TaskInput& in) {
       item.answers = {cities[asked]};
       break;
     case 1:
-      item.question = "What is the job of " + name + "? Answer:";
+      item.question = "What does " + name + " work as? Answer:";  // mirrors "works as a"
       item.answers = {jobs[asked]};
       break;
     default:

@@ -1,5 +1,5 @@
 // Variable tracking: "VAR QXJKE = 48213." starts a chain, "VAR BMTOA = VAR QXJKE." extends
-// it; distractor chains start from other values. The answer is every variable of the chain
+// it; two distractor chains start from other values. The answer is every variable of the chain
 // that starts from the asked value, in chain order.
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 namespace slkv::eval::tasks {
 
 EvalItem vt(const TaskInput& in) {
-  constexpr size_t kChains = 2;  // the asked chain and one distractor chain
+  constexpr size_t kChains = 3;  // the asked chain and two distractor chains
   constexpr size_t kHops = 4;    // assignments after the first: 5 variables per chain
   probes::Rng rng(in.seed);
   const std::vector<std::string> names = pools::variable_names(rng, kChains * (kHops + 1));
@@ -36,7 +36,7 @@ EvalItem vt(const TaskInput& in) {
   item.question = "Find all variables that are assigned the value " + values[0] +
                   " in the text above, directly or through other variables. Answer:";
   item.answers.assign(names.begin(), names.begin() + kHops + 1);
-  item.max_new = 48;
+  item.max_new = 40;  // room for the five names and a short lead-in, not for all fifteen
   fill_with_haystack(item, planted, 0, in);
   return item;
 }

@@ -37,7 +37,7 @@ EvalItem cwe(const TaskInput& in) {
   EvalItem item;
   item.question = "What are the three most common words in the list above? Answer:";
   item.answers = common;
-  item.max_new = 24;
+  item.max_new = 32;  // SmolLM2 spends ~12 tokens restating the question, then quotes each word
   const std::string intro =
       "Below is a numbered list of words. Some of the words appear many more times than others.";
 
