@@ -55,6 +55,11 @@ class Session {
   // [n_layers, n_heads]; nonzero zeroes that query head's attention output. Empty clears.
   void set_head_mask(std::vector<uint8_t> mask);
 
+  // kExact (default): every product in f32, the reference. kInt8: single-token and other
+  // few-row products use 8-bit activations (engine/matvec_int8.hpp, its error bound).
+  void set_matvec_precision(MatvecPrecision p) { scratch_.precision = p; }
+  MatvecPrecision matvec_precision() const { return scratch_.precision; }
+
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }
   int64_t n_past() const { return n_past_; }
