@@ -21,6 +21,7 @@ struct Q8View {
   const int8_t* q;       // [in]
   const float* d;        // [in / 32]
   const int16_t* sum16;  // [in / 16]
+  const float* dsum;     // [in / 32]
 };
 
 // Dot of one stored weight row of `in` elements with x.
@@ -106,6 +107,7 @@ void quantize_row_q8(const float* x, int64_t n, Q8Row& out) {
   out.q.resize(static_cast<size_t>(n));
   out.d.resize(static_cast<size_t>(n / kQ8Block));
   out.sum16.resize(static_cast<size_t>(n / 16));
+  out.dsum.resize(static_cast<size_t>(n / kQ8Block));
   for (int64_t b = 0; b < n / kQ8Block; ++b) {
     const float* xb = x + b * kQ8Block;
     float amax = 0.0f;
@@ -123,6 +125,9 @@ void quantize_row_q8(const float* x, int64_t n, Q8Row& out) {
       }
       out.sum16[static_cast<size_t>(2 * b + h)] = static_cast<int16_t>(s);
     }
+    out.dsum[static_cast<size_t>(b)] =
+        d * static_cast<float>(out.sum16[static_cast<size_t>(2 * b)] +
+                               out.sum16[static_cast<size_t>(2 * b + 1)]);
   }
 }
 
@@ -159,7 +164,8 @@ void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, c
   Q8View views[kMatvecMaxRows];
   for (int64_t t = 0; t < n_rows; ++t) {
     quantize_row_q8(x + t * in, in, rows_q[t]);
-    views[t] = {rows_q[t].q.data(), rows_q[t].d.data(), rows_q[t].sum16.data()};
+    views[t] = {rows_q[t].q.data(), rows_q[t].d.data(), rows_q[t].sum16.data(),
+                rows_q[t].dsum.data()};
   }
   const int64_t n_out = out_end - out_begin;
   const uint8_t* rows = weight.data + out_begin * row_bytes;

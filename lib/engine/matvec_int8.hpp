@@ -7,7 +7,7 @@
 // Activation quantization (quantize_row_q8): each block of 32 elements gets the f32 scale
 // d = max|x| / 127 and q = round(x / d) in [-127, 127] (d = 0, q = 0 for an all-zero block);
 // x̂ = d * q. The weight side is exact: every block's integer quants are multiplied with q in
-// exact integer arithmetic, then scaled in f32 (minimum terms use the block's sum of q).
+// exact integer arithmetic, then scaled in f32 (minimum terms use dsum = f32(d * sum q)).
 //
 // Error bound, for one output: the result approximates sum_i w_i x̂_i (w = dequantize_row's
 // weights) up to f32 rounding in the per-block scaling and the sum over blocks, and
@@ -37,6 +37,7 @@ struct Q8Row {
   std::vector<int8_t> q;       // [n]
   std::vector<float> d;        // [n / 32] block scales
   std::vector<int16_t> sum16;  // [n / 16] sums of q over 16 elements
+  std::vector<float> dsum;     // [n / 32] d times the block's sum of q (minimum terms)
 };
 
 // Quantizes x[0, n) into `out` (resized). n must be a positive multiple of 32.

@@ -72,6 +72,7 @@ TEST(MatvecInt8, QuantizerRoundsEachBlockToItsScale) {
   ASSERT_EQ(q.q.size(), 96u);
   ASSERT_EQ(q.d.size(), 3u);
   ASSERT_EQ(q.sum16.size(), 6u);
+  ASSERT_EQ(q.dsum.size(), 3u);
   EXPECT_EQ(q.d[1], 0.0f);
   EXPECT_EQ(q.q[70], -127);
   for (int b = 0; b < 3; ++b) {
@@ -83,6 +84,7 @@ TEST(MatvecInt8, QuantizerRoundsEachBlockToItsScale) {
       for (int i = 16 * h; i < 16 * h + 16; ++i) s += q.q[32 * b + i];
       EXPECT_EQ(q.sum16[2 * b + h], s);
     }
+    EXPECT_EQ(q.dsum[b], q.d[b] * static_cast<float>(q.sum16[2 * b] + q.sum16[2 * b + 1]));
     for (int i = 0; i < 32; ++i) {
       const double err = std::fabs(static_cast<double>(q.d[b]) * q.q[32 * b + i] - x[32 * b + i]);
       EXPECT_LE(err, (0.5 + 0x1p-15) * q.d[b]) << "element " << 32 * b + i;
