@@ -133,6 +133,8 @@ int run(const slkv::run::RunOptions& o) {
   gen.stop_ids = config.stop_ids;
   if (gen.stop_ids.empty() && config.eos_id >= 0) gen.stop_ids.push_back(config.eos_id);
   slkv::GenerateResult result;
+  session.set_matvec_precision(o.matvec == "int8" ? slkv::MatvecPrecision::kInt8
+                                                  : slkv::MatvecPrecision::kExact);
   if (o.max_new > 0) {
     result = slkv::continue_greedy(session, std::move(last), gen, [&](int32_t id) {
       if (!o.json &&
