@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/error.hpp"
@@ -111,15 +112,22 @@ void quantize_row_q8(const float* x, int64_t n, Q8Row& out) {
   for (int64_t b = 0; b < n / kQ8Block; ++b) {
     const float* xb = x + b * kQ8Block;
     float amax = 0.0f;
-    for (int i = 0; i < kQ8Block; ++i) amax = std::max(amax, std::fabs(xb[i]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    bool finite = true;
+    for (int i = 0; i < kQ8Block; ++i) {
+      amax = std::max(amax, std::fabs(xb[i]));
+      finite = finite && std::isfinite(xb[i]);
+    }
+    // A block with inf or NaN gets a NaN scale, so the outputs are NaN as on the exact path.
+    const float d = finite ? amax / 127.0f : std::numeric_limits<float>::quiet_NaN();
+    const float id = finite && d != 0.0f ? 1.0f / d : 0.0f;
     out.d[static_cast<size_t>(b)] = d;
     int8_t* q = &out.q[static_cast<size_t>(b * kQ8Block)];
     for (int h = 0; h < 2; ++h) {
       int32_t s = 0;
       for (int i = 16 * h; i < 16 * h + 16; ++i) {
-        const float v = std::clamp(std::nearbyint(xb[i] * id), -127.0f, 127.0f);
+        float v = std::nearbyint(xb[i] * id);
+        if (std::isnan(v)) v = 0.0f;  // x * id is NaN only for a non-finite block
+        v = std::clamp(v, -127.0f, 127.0f);
         q[i] = static_cast<int8_t>(v);
         s += q[i];
       }

@@ -6,8 +6,9 @@
 //
 // Activation quantization (quantize_row_q8): each block of 32 elements gets the f32 scale
 // d = max|x| / 127 and q = round(x / d) in [-127, 127] (d = 0, q = 0 for an all-zero block);
-// x̂ = d * q. The weight side is exact: every block's integer quants are multiplied with q in
-// exact integer arithmetic, then scaled in f32 (minimum terms use dsum = f32(d * sum q)).
+// x̂ = d * q. A block holding inf or NaN gets d = NaN (its outputs are NaN, as on the exact path).
+// The weight side is exact: every block's integer quants are multiplied with q in exact integer
+// arithmetic, then scaled in f32 (minimum terms use dsum = f32(d * sum q)).
 //
 // Error bound, for one output: the result approximates sum_i w_i x̂_i (w = dequantize_row's
 // weights) up to f32 rounding in the per-block scaling and the sum over blocks, and

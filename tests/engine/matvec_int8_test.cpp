@@ -129,6 +129,21 @@ TEST(MatvecInt8, IsasAgreeAndBestIsOneOfThem) {
   }
 }
 
+TEST(MatvecInt8, NonFiniteActivationsGiveNaNOutputs) {
+  std::mt19937 rng(21);
+  const TypeCase c{GgmlType::Q4_0, {0}};
+  const std::vector<uint8_t> bytes = random_blocks(c, 4 * 2, rng);
+  const TensorInfo w = view(c.type, bytes, 4, 64, "random.q4_0");
+  for (float bad : {NAN, INFINITY}) {
+    std::vector<float> x(64, 0.5f), y(4, 0.0f);
+    x[40] = bad;
+    for (MatvecIsa isa : test::int8_isas()) {
+      matvec_int8(w, 0, 4, x.data(), 1, y.data(), isa);
+      for (float v : y) EXPECT_TRUE(std::isnan(v)) << test::isa_name(isa) << " " << bad;
+    }
+  }
+}
+
 TEST(MatvecInt8, RejectsBadShapesAndTypes) {
   std::mt19937 rng(3);
   const TypeCase c{GgmlType::Q8_0, {0}};
