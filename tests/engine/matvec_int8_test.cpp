@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/model.hpp"
 #include "engine/ops.hpp"
 #include "int8_check.hpp"
 #include "model/quant.hpp"
+#include "tiny_model.hpp"
 
 namespace slkv {
 namespace {
@@ -186,6 +188,21 @@ TEST(MatvecInt8, LinearRoutesFewRowsByPrecision) {
   linear(w, x.data(), 16, a.data(), nullptr, scratch);
   linear_range_gemm(w, 0, out, x.data(), 16, b.data(), scratch);
   for (int64_t j = 0; j < 16 * out; ++j) EXPECT_EQ(a[j], b[j]) << j;
+}
+
+TEST(MatvecInt8, SessionsDefaultToExactAndInt8FallsBackForOtherTypes) {
+  // The profiler, probes and parity tests rely on the default; the tiny model's f32 weights
+  // have no int8 kernel, so kInt8 must leave its logits bit-identical.
+  auto m = test::make_tiny_model("llama", 5);
+  Model model(m->config, m->weights);
+  Session exact(model), fast(model);
+  EXPECT_EQ(exact.matvec_precision(), MatvecPrecision::kExact);
+  fast.set_matvec_precision(MatvecPrecision::kInt8);
+  EXPECT_EQ(fast.matvec_precision(), MatvecPrecision::kInt8);
+  const std::vector<int32_t> prompt = {3, 14, 15, 9};
+  EXPECT_EQ(exact.forward_last(prompt), fast.forward_last(prompt));
+  const int32_t one[1] = {7};
+  EXPECT_EQ(exact.forward_last(one), fast.forward_last(one));
 }
 
 }  // namespace
