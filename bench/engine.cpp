@@ -1,13 +1,15 @@
 // Engine speed: prefill tokens/s at several prompt lengths, decode tokens/s at a given context,
 // the GFLOP/s these reach against OpenBLAS sgemm's measured peak in the same run, and peak
 // resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
-// Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 2048]
-//                           [--decode-tokens 16]
+// Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
+//                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
+// Decode runs each --matvec precision in turn, --rounds times --decode-tokens tokens each.
 // Threads: OMP_NUM_THREADS (default: all cores).
 
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +92,14 @@ std::vector<int32_t> random_prompt(int64_t n, int64_t vocab) {
   return ids;
 }
 
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
 std::vector<int64_t> parse_list(const std::string& s) {
   std::vector<int64_t> out;
   std::stringstream ss(s);
@@ -103,17 +113,21 @@ std::vector<int64_t> parse_list(const std::string& s) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 2048] "
-                 "[--decode-tokens 16]\n");
+                 "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
+                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
-  int64_t decode_context = 2048, decode_tokens = 16;
+  std::vector<int64_t> decode_contexts = {2048};
+  int64_t decode_tokens = 16, rounds = 2;
+  std::vector<std::string> precisions = {"exact", "int8"};
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     if (k == "--prefill") prefill = parse_list(argv[i + 1]);
-    if (k == "--decode-context") decode_context = std::stoll(argv[i + 1]);
+    if (k == "--decode-context") decode_contexts = parse_list(argv[i + 1]);
     if (k == "--decode-tokens") decode_tokens = std::stoll(argv[i + 1]);
+    if (k == "--matvec") precisions = split(argv[i + 1]);
+    if (k == "--rounds") rounds = std::stoll(argv[i + 1]);
   }
   try {
     const double peak = sgemm_peak_gflops(2048);
@@ -137,19 +151,39 @@ int main(int argc, char** argv) {
       std::printf("%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f\n", "prefill",
                   static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu);
       std::fflush(stdout);
-      if (n == decode_context) {
-        slkv::GenerateOptions opt;
-        opt.max_new = decode_tokens + 1;  // the first token comes from the prefill's logits
-        const double dcpu0 = process_cpu_seconds();
-        const auto r = slkv::continue_greedy(session, std::move(last), opt);
-        const double dcpu = process_cpu_seconds() - dcpu0;
-        double flops = 0;
-        for (int64_t k = 0; k < r.n_decoded; ++k) flops += forward_flops(c, n + k, 1);
-        const double gfd = flops / r.decode_seconds / 1e9;
-        std::printf("%-8s %8lld %10.3f %10.2f %8.1f %9.1f%% %9.2f   (at context %lld)\n", "decode",
-                    static_cast<long long>(r.n_decoded), r.decode_seconds,
-                    r.n_decoded / r.decode_seconds, gfd, 100 * gfd / peak, dcpu,
-                    static_cast<long long>(n));
+      if (std::find(decode_contexts.begin(), decode_contexts.end(), n) != decode_contexts.end()) {
+        // Decode from this context with each matvec precision, interleaved in `rounds` rounds
+        // of decode_tokens tokens each (load drift on a shared machine hits both alike); the
+        // context grows by decode_tokens per round.
+        const size_t np = precisions.size();
+        std::vector<double> wall(np), cpu(np), flops(np);
+        std::vector<int64_t> done(np);
+        int32_t token = slkv::argmax(last);
+        for (int64_t round = 0; round < rounds; ++round) {
+          for (size_t p = 0; p < np; ++p) {
+            session.set_matvec_precision(precisions[p] == "int8" ? slkv::MatvecPrecision::kInt8
+                                                                 : slkv::MatvecPrecision::kExact);
+            const auto t1 = Clock::now();
+            const double c1 = process_cpu_seconds();
+            for (int64_t k = 0; k < decode_tokens; ++k) {
+              flops[p] += forward_flops(c, session.n_past(), 1);
+              const int32_t one[1] = {token};
+              token = slkv::argmax(session.forward_last(one));
+            }
+            wall[p] += seconds_since(t1);
+            cpu[p] += process_cpu_seconds() - c1;
+            done[p] += decode_tokens;
+          }
+        }
+        for (size_t p = 0; p < np; ++p) {
+          const double gfd = flops[p] / wall[p] / 1e9;
+          std::printf(
+              "%-8s %8lld %10.3f %10.2f %8.1f %9.1f%% %9.2f   (%s, context %lld, %.2f "
+              "tokens per CPU second)\n",
+              "decode", static_cast<long long>(done[p]), wall[p], done[p] / wall[p], gfd,
+              100 * gfd / peak, cpu[p], precisions[p].c_str(), static_cast<long long>(n),
+              done[p] / cpu[p]);
+        }
         std::fflush(stdout);
       }
       std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),

@@ -60,7 +60,7 @@ bool cpu_has_avx2_fma() {
 
 base::RowsFn pick_kernel(GgmlType type, int64_t n_rows, MatvecIsa isa) {
 #if defined(SLKV_MV_HAVE_AVX2)
-  if (isa == MatvecIsa::best && cpu_has_avx2_fma()) return avx2::pick_rows(type, n_rows);
+  if (isa != MatvecIsa::baseline && cpu_has_avx2_fma()) return avx2::pick_rows(type, n_rows);
 #else
   (void)isa;
 #endif

@@ -23,8 +23,10 @@ inline constexpr int64_t kMatvecMaxRows = 8;
 inline constexpr int kMatvecLanes = 16;
 
 // Which kernels matvec uses: the fastest the CPU supports (AVX2+FMA+F16C when present), or
-// the portable baseline loops (tests run both).
-enum class MatvecIsa { best, baseline };
+// the portable baseline loops (tests run both). avx2 and avx512_vnni name one instruction set
+// for matvec_int8's kernels (engine/matvec_int8.hpp); the exact f32 path has no AVX-512 form
+// and treats both as best.
+enum class MatvecIsa { best, baseline, avx2, avx512_vnni };
 
 // True when matvec handles `type` (every type dequantize_row supports).
 bool matvec_supported(GgmlType type);

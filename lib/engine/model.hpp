@@ -58,6 +58,11 @@ class Session {
   // Installs `cache` (e.g. one a budget plan compressed) as this sequence's cache; the next
   // token gets position n_past. The cache's shape must be the model's.
   void set_cache(KvCache cache, int64_t n_past);
+  // kExact (default): every product in f32, the reference. kInt8: single-token and other
+  // few-row products use 8-bit activations (engine/matvec_int8.hpp, its error bound).
+  void set_matvec_precision(MatvecPrecision p) { scratch_.precision = p; }
+  MatvecPrecision matvec_precision() const { return scratch_.precision; }
+
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }
   int64_t n_past() const { return n_past_; }

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "engine/matvec.hpp"
+#include "engine/matvec_int8.hpp"
 #include "model/quant.hpp"
 
 // Declared weak so that a non-OpenBLAS BLAS still links (then nothing is changed).
@@ -50,7 +51,11 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
   SLKV_CHECK(out_begin >= 0 && out_end <= weight.shape[0] && n_out > 0,
              "row range of " + weight.name);
   if (n_rows == 0) return;
-  if (n_rows <= kMatvecMaxRows && matvec_supported(weight.type)) {
+  if (n_rows <= kMatvecMaxRows && scratch.precision == MatvecPrecision::kInt8 &&
+      matvec_int8_supported(weight.type) && weight.shape[1] % kQ8Block == 0) {
+    // Few rows, fast path: 8-bit activations, integer dot products.
+    matvec_int8(weight, out_begin, out_end, x, n_rows, y);
+  } else if (n_rows <= kMatvecMaxRows && matvec_supported(weight.type)) {
     // Few rows (decode): dot products straight from the stored blocks, no scratch.
     matvec(weight, out_begin, out_end, x, n_rows, y);
   } else {

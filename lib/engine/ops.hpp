@@ -7,15 +7,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/matvec_int8.hpp"
 #include "model/tensor_info.hpp"
 
 namespace slkv {
 
 // Reusable dequantization scratch, one buffer per OpenMP thread, each at most `max_floats`
-// (weights are processed in row chunks that fit).
+// (weights are processed in row chunks that fit), and the caller's choice of matvec precision
+// for few-row products (kInt8: matvec_int8 for the types it supports, matvec otherwise).
 struct LinearScratch {
   std::vector<std::vector<float>> per_thread;
   int64_t max_floats = int64_t{1} << 20;  // 4 MiB per thread
+  MatvecPrecision precision = MatvecPrecision::kExact;
 };
 
 // Makes OpenBLAS single-threaded: the engine parallelizes with OpenMP itself (each thread runs

@@ -79,7 +79,7 @@ def run_case(args, model, name, gguf, profile, granularity, budget, tmp):
     kept_path = os.path.join(tmp, "kept.json")
     logits_path = os.path.join(tmp, "logits.f32")
     cmd = [args.slkv_run, gguf, "--chat", "--prompt-file", prompt, "--max-new", str(args.max_new),
-           "--json", "--plan", plan, "--kept-out", kept_path, "--decode-logits-out", logits_path]
+           "--json", "--matvec", "exact", "--plan", plan, "--kept-out", kept_path, "--decode-logits-out", logits_path]
     res = subprocess.run(cmd, check=True, capture_output=True, text=True)
     out = json.loads(res.stdout.strip().splitlines()[-1])
     kept = json.load(open(kept_path))["kept"]

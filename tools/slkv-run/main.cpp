@@ -146,6 +146,8 @@ int run(const slkv::run::RunOptions& o) {
     };
   }
   slkv::GenerateResult result;
+  session.set_matvec_precision(o.matvec == "int8" ? slkv::MatvecPrecision::kInt8
+                                                  : slkv::MatvecPrecision::kExact);
   if (o.max_new > 0) {
     result = slkv::continue_greedy(session, std::move(last), gen, [&](int32_t id) {
       if (!o.json &&

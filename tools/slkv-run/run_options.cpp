@@ -50,6 +50,11 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "Write f32 logits [n_generated, vocab] each generated token was chosen from");
   app.add_option("--batch", o.batch, "Prompt tokens per forward batch")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app.add_option("--matvec", o.matvec,
+                 "Generated tokens' matrix-vector products: int8 (8-bit activations, integer "
+                 "dot products; default) or exact (f32). The prompt, --logits-out and "
+                 "--attn-out are always exact")
+      ->check(CLI::IsMember({"exact", "int8"}));
 }
 
 }  // namespace slkv::run

@@ -1,0 +1,194 @@
+#include "engine/matvec_int8.hpp"
+
+#include <omp.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/error.hpp"
+#include "model/quant_blocks.hpp"
+
+namespace slkv {
+namespace {
+
+// A quantized activation row as the kernels read it.
+struct Q8View {
+  const int8_t* q;       // [in]
+  const float* d;        // [in / 32]
+  const int16_t* sum16;  // [in / 16]
+  const float* dsum;     // [in / 32]
+};
+
+// Dot of one stored weight row of `in` elements with x.
+using DotFn = float (*)(const uint8_t* w, const Q8View& x, int64_t in);
+
+namespace base {
+#include "engine/matvec_int8_scalar.inc"
+}  // namespace base
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SLKV_Q8_HAVE_X86 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+namespace avx2 {
+#include "engine/matvec_int8_avx2.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
+#define SLKV_Q8_VNNI 1
+namespace avx512_vnni {
+#include "engine/matvec_int8_avx2.inc"
+}  // namespace avx512_vnni
+#undef SLKV_Q8_VNNI
+#pragma GCC pop_options
+#endif
+
+bool cpu_has(MatvecIsa isa) {
+  switch (isa) {
+    case MatvecIsa::best:
+    case MatvecIsa::baseline:
+      return true;
+#if defined(SLKV_Q8_HAVE_X86)
+    case MatvecIsa::avx2: {
+      static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                              __builtin_cpu_supports("f16c");
+      return has;
+    }
+    case MatvecIsa::avx512_vnni: {
+      static const bool has = cpu_has(MatvecIsa::avx2) && __builtin_cpu_supports("avx512f") &&
+                              __builtin_cpu_supports("avx512bw") &&
+                              __builtin_cpu_supports("avx512vl") &&
+                              __builtin_cpu_supports("avx512vnni");
+      return has;
+    }
+#endif
+    default:
+      return false;
+  }
+}
+
+// The instruction set `isa` resolves to on this CPU (best: the fastest present).
+MatvecIsa resolve(MatvecIsa isa) {
+  if (isa != MatvecIsa::best) return isa;
+  if (cpu_has(MatvecIsa::avx512_vnni)) return MatvecIsa::avx512_vnni;
+  if (cpu_has(MatvecIsa::avx2)) return MatvecIsa::avx2;
+  return MatvecIsa::baseline;
+}
+
+DotFn pick_dot(GgmlType type, MatvecIsa isa) {
+  switch (resolve(isa)) {
+#if defined(SLKV_Q8_HAVE_X86)
+    case MatvecIsa::avx512_vnni:
+      return avx512_vnni::pick_dot(type);
+    case MatvecIsa::avx2:
+      return avx2::pick_dot(type);
+#endif
+    default:
+      return base::pick_dot(type);
+  }
+}
+
+// Output rows per OpenMP work unit and the weight size (elements) below which no team is
+// started: as matvec.cpp.
+constexpr int64_t kRowsPerTask = 16;
+constexpr int64_t kParallelMinElements = int64_t{1} << 16;
+
+}  // namespace
+
+void quantize_row_q8(const float* x, int64_t n, Q8Row& out) {
+  SLKV_CHECK(n > 0 && n % kQ8Block == 0, "quantize_row_q8: length must be a multiple of 32");
+  out.q.resize(static_cast<size_t>(n));
+  out.d.resize(static_cast<size_t>(n / kQ8Block));
+  out.sum16.resize(static_cast<size_t>(n / 16));
+  out.dsum.resize(static_cast<size_t>(n / kQ8Block));
+  for (int64_t b = 0; b < n / kQ8Block; ++b) {
+    const float* xb = x + b * kQ8Block;
+    float amax = 0.0f;
+    bool finite = true;
+    for (int i = 0; i < kQ8Block; ++i) {
+      amax = std::max(amax, std::fabs(xb[i]));
+      finite = finite && std::isfinite(xb[i]);
+    }
+    // A block with inf or NaN gets a NaN scale, so the outputs are NaN as on the exact path.
+    const float d = finite ? amax / 127.0f : std::numeric_limits<float>::quiet_NaN();
+    const float id = finite && d != 0.0f ? 1.0f / d : 0.0f;
+    out.d[static_cast<size_t>(b)] = d;
+    int8_t* q = &out.q[static_cast<size_t>(b * kQ8Block)];
+    for (int h = 0; h < 2; ++h) {
+      int32_t s = 0;
+      for (int i = 16 * h; i < 16 * h + 16; ++i) {
+        float v = std::nearbyint(xb[i] * id);
+        if (std::isnan(v)) v = 0.0f;  // x * id is NaN only for a non-finite block
+        v = std::clamp(v, -127.0f, 127.0f);
+        q[i] = static_cast<int8_t>(v);
+        s += q[i];
+      }
+      out.sum16[static_cast<size_t>(2 * b + h)] = static_cast<int16_t>(s);
+    }
+    out.dsum[static_cast<size_t>(b)] =
+        d * static_cast<float>(out.sum16[static_cast<size_t>(2 * b)] +
+                               out.sum16[static_cast<size_t>(2 * b + 1)]);
+  }
+}
+
+bool matvec_isa_available(MatvecIsa isa) { return cpu_has(isa); }
+
+bool matvec_int8_supported(GgmlType type) { return base::pick_dot(type) != nullptr; }
+
+void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                 int64_t n_rows, float* y, MatvecIsa isa) {
+  const std::string where = "int8 matvec over tensor '" + weight.name + "'";
+  SLKV_CHECK(weight.shape.size() == 2, where + ": weight must be 2-D");
+  SLKV_CHECK(n_rows >= 1 && n_rows <= kMatvecMaxRows, where + ": row count out of range");
+  const int64_t out = weight.shape[0];
+  const int64_t in = weight.shape[1];
+  SLKV_CHECK(out_begin >= 0 && out_begin < out_end && out_end <= out, where + ": row range");
+  if (!cpu_has(isa)) throw Error(where + ": this CPU lacks the requested instruction set");
+  const auto traits = ggml_type_traits(static_cast<uint32_t>(weight.type));
+  const DotFn dot = pick_dot(weight.type, isa);
+  if (!traits || !dot) {
+    throw Error(where + ": type " + std::string(ggml_type_name(weight.type)) + " not supported");
+  }
+  if (in <= 0 || in % traits->block_elements != 0 || in % kQ8Block != 0) {
+    throw Error(where + ": row of " + std::to_string(in) + " elements is not a multiple of the " +
+                std::string(traits->name) + " block size");
+  }
+  const int64_t row_bytes = in / traits->block_elements * traits->block_bytes;
+  if (static_cast<uint64_t>(row_bytes) * static_cast<uint64_t>(out) != weight.n_bytes) {
+    throw Error(where + ": holds " + std::to_string(weight.n_bytes) +
+                " bytes but its shape and type need " + std::to_string(row_bytes * out));
+  }
+  SLKV_CHECK(weight.data != nullptr && x != nullptr && y != nullptr, where + ": null buffer");
+
+  thread_local Q8Row rows_q[kMatvecMaxRows];
+  Q8View views[kMatvecMaxRows];
+  for (int64_t t = 0; t < n_rows; ++t) {
+    quantize_row_q8(x + t * in, in, rows_q[t]);
+    views[t] = {rows_q[t].q.data(), rows_q[t].d.data(), rows_q[t].sum16.data(),
+                rows_q[t].dsum.data()};
+  }
+  const int64_t n_out = out_end - out_begin;
+  const uint8_t* rows = weight.data + out_begin * row_bytes;
+  const int64_t n_tasks = (n_out + kRowsPerTask - 1) / kRowsPerTask;
+  const bool parallel = n_out * in >= kParallelMinElements && omp_get_max_threads() > 1;
+#pragma omp parallel for schedule(dynamic, 4) if (parallel)
+  for (int64_t task = 0; task < n_tasks; ++task) {
+    const int64_t j0 = task * kRowsPerTask;
+    const int64_t j1 = std::min(n_out, j0 + kRowsPerTask);
+    // Each task's weight rows stay in cache across the activation rows.
+    for (int64_t t = 0; t < n_rows; ++t) {
+      float* yt = y + t * n_out;
+      for (int64_t j = j0; j < j1; ++j) yt[j] = dot(rows + j * row_bytes, views[t], in);
+    }
+  }
+}
+
+}  // namespace slkv

@@ -1,0 +1,209 @@
+// matvec_int8 (8-bit activations, integer dot products) on random blocks of every supported
+// type, for the portable baseline and every instruction set this CPU has, against the f32
+// dequantize-and-dot reference within the bound of engine/matvec_int8.hpp; the activation
+// quantizer; the Session option's routing.
+
+#include "engine/matvec_int8.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "engine/model.hpp"
+#include "engine/ops.hpp"
+#include "int8_check.hpp"
+#include "model/quant.hpp"
+#include "tiny_model.hpp"
+
+namespace slkv {
+namespace {
+
+struct TypeCase {
+  GgmlType type;
+  std::vector<int> half_offsets;  // byte offsets of f16 scales inside one block
+};
+
+const std::vector<TypeCase>& int8_cases() {
+  static const std::vector<TypeCase> cases = {
+      {GgmlType::Q4_0, {0}},   {GgmlType::Q4_1, {0, 2}}, {GgmlType::Q5_0, {0}},
+      {GgmlType::Q8_0, {0}},   {GgmlType::Q4_K, {0, 2}}, {GgmlType::Q5_K, {0, 2}},
+      {GgmlType::Q6_K, {208}},
+  };
+  return cases;
+}
+
+// Random bytes with finite f16 scales of modest size (about 2^-6 .. 2^1, either sign).
+std::vector<uint8_t> random_blocks(const TypeCase& c, int64_t n_blocks, std::mt19937& rng) {
+  const auto traits = *ggml_type_traits(static_cast<uint32_t>(c.type));
+  std::vector<uint8_t> bytes(static_cast<size_t>(n_blocks * traits.block_bytes));
+  for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    for (int off : c.half_offsets) {
+      const uint16_t h =
+          static_cast<uint16_t>(((rng() & 1u) << 15) | ((9 + rng() % 8) << 10) | (rng() & 0x3ffu));
+      bytes[static_cast<size_t>(b * traits.block_bytes + off)] = static_cast<uint8_t>(h);
+      bytes[static_cast<size_t>(b * traits.block_bytes + off + 1)] = static_cast<uint8_t>(h >> 8);
+    }
+  }
+  return bytes;
+}
+
+TensorInfo view(GgmlType type, const std::vector<uint8_t>& bytes, int64_t out, int64_t in,
+                const std::string& name) {
+  TensorInfo w;
+  w.name = name;
+  w.type = type;
+  w.shape = {out, in};
+  w.n_bytes = bytes.size();
+  w.data = bytes.data();
+  return w;
+}
+
+TEST(MatvecInt8, QuantizerRoundsEachBlockToItsScale) {
+  std::mt19937 rng(7);
+  std::vector<float> x(96);
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
+  std::fill_n(x.begin() + 32, 32, 0.0f);  // an all-zero block
+  x[70] = -1e4f;                          // an outlier decides its block's scale
+  Q8Row q;
+  quantize_row_q8(x.data(), 96, q);
+  ASSERT_EQ(q.q.size(), 96u);
+  ASSERT_EQ(q.d.size(), 3u);
+  ASSERT_EQ(q.sum16.size(), 6u);
+  ASSERT_EQ(q.dsum.size(), 3u);
+  EXPECT_EQ(q.d[1], 0.0f);
+  EXPECT_EQ(q.q[70], -127);
+  for (int b = 0; b < 3; ++b) {
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[32 * b + i]));
+    EXPECT_EQ(q.d[b], amax / 127.0f);
+    for (int h = 0; h < 2; ++h) {
+      int s = 0;
+      for (int i = 16 * h; i < 16 * h + 16; ++i) s += q.q[32 * b + i];
+      EXPECT_EQ(q.sum16[2 * b + h], s);
+    }
+    EXPECT_EQ(q.dsum[b], q.d[b] * static_cast<float>(q.sum16[2 * b] + q.sum16[2 * b + 1]));
+    for (int i = 0; i < 32; ++i) {
+      const double err = std::fabs(static_cast<double>(q.d[b]) * q.q[32 * b + i] - x[32 * b + i]);
+      EXPECT_LE(err, (0.5 + 0x1p-15) * q.d[b]) << "element " << 32 * b + i;
+    }
+  }
+  EXPECT_THROW(quantize_row_q8(x.data(), 40, q), Error);
+}
+
+TEST(MatvecInt8, MatchesDequantizedDotForEveryTypeRowCountAndIsa) {
+  std::mt19937 rng(4321);
+  for (const TypeCase& c : int8_cases()) {
+    const std::string label(ggml_type_name(c.type));
+    ASSERT_TRUE(matvec_int8_supported(c.type)) << label;
+    const auto traits = *ggml_type_traits(static_cast<uint32_t>(c.type));
+    const int64_t in = traits.block_elements == 32 ? 32 * 11 : 256 * 3;
+    const int64_t out = 200;  // 200 x in elements: large enough for the OpenMP path
+    const std::vector<uint8_t> bytes = random_blocks(c, out * in / traits.block_elements, rng);
+    const TensorInfo w = view(c.type, bytes, out, in, "random." + label);
+    std::vector<float> dense(static_cast<size_t>(out * in));  // [out, in]
+    dequantize_row(c.type, bytes.data(), dense.data(), out * in);
+    for (MatvecIsa isa : test::int8_isas()) {
+      for (int64_t n_rows : {1, 3, 8}) test::check_int8_matvec(w, dense, isa, n_rows, rng, label);
+    }
+  }
+}
+
+TEST(MatvecInt8, IsasAgreeAndBestIsOneOfThem) {
+  // All instruction sets compute the same integer sums; their f32 results differ only in
+  // the order of the f32 scaling and summation.
+  std::mt19937 rng(5);
+  const TypeCase c{GgmlType::Q4_K, {0, 2}};
+  const int64_t in = 512, out = 32;
+  const std::vector<uint8_t> bytes = random_blocks(c, out * in / 256, rng);
+  const TensorInfo w = view(c.type, bytes, out, in, "random.q4_k");
+  std::vector<float> x(static_cast<size_t>(in));
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
+  std::vector<float> base(static_cast<size_t>(out)), best(static_cast<size_t>(out));
+  matvec_int8(w, 0, out, x.data(), 1, base.data(), MatvecIsa::baseline);
+  matvec_int8(w, 0, out, x.data(), 1, best.data(), MatvecIsa::best);
+  for (int64_t j = 0; j < out; ++j) {
+    EXPECT_NEAR(best[j], base[j], 1e-4 * (1.0 + std::fabs(base[j]))) << "row " << j;
+  }
+}
+
+TEST(MatvecInt8, NonFiniteActivationsGiveNaNOutputs) {
+  std::mt19937 rng(21);
+  const TypeCase c{GgmlType::Q4_0, {0}};
+  const std::vector<uint8_t> bytes = random_blocks(c, 4 * 2, rng);
+  const TensorInfo w = view(c.type, bytes, 4, 64, "random.q4_0");
+  for (float bad : {NAN, INFINITY}) {
+    std::vector<float> x(64, 0.5f), y(4, 0.0f);
+    x[40] = bad;
+    for (MatvecIsa isa : test::int8_isas()) {
+      matvec_int8(w, 0, 4, x.data(), 1, y.data(), isa);
+      for (float v : y) EXPECT_TRUE(std::isnan(v)) << test::isa_name(isa) << " " << bad;
+    }
+  }
+}
+
+TEST(MatvecInt8, RejectsBadShapesAndTypes) {
+  std::mt19937 rng(3);
+  const TypeCase c{GgmlType::Q8_0, {0}};
+  const std::vector<uint8_t> bytes = random_blocks(c, 4, rng);
+  std::vector<float> x(64), y(2);
+  TensorInfo w = view(c.type, bytes, 2, 64, "blk.0.attn_q.weight");
+  w.n_bytes -= 1;
+  try {
+    matvec_int8(w, 0, 2, x.data(), 1, y.data());
+    FAIL() << "no error for a short tensor";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("blk.0.attn_q.weight"), std::string::npos) << e.what();
+  }
+  w = view(GgmlType::F16, bytes, 2, 34, "f16.weight");
+  EXPECT_FALSE(matvec_int8_supported(GgmlType::F16));
+  EXPECT_THROW(matvec_int8(w, 0, 2, x.data(), 1, y.data()), Error);
+}
+
+TEST(MatvecInt8, LinearRoutesFewRowsByPrecision) {
+  // With kInt8, linear's few-row products are matvec_int8's (bit for bit); with kExact they
+  // are matvec's; many rows stay on the exact sgemm path either way.
+  std::mt19937 rng(11);
+  const TypeCase c{GgmlType::Q4_1, {0, 2}};
+  const int64_t in = 256, out = 48;
+  const std::vector<uint8_t> bytes = random_blocks(c, out * in / 32, rng);
+  const TensorInfo w = view(c.type, bytes, out, in, "random.q4_1");
+  std::vector<float> x(static_cast<size_t>(16 * in));
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
+  std::vector<float> a(static_cast<size_t>(16 * out)), b(a.size());
+  LinearScratch scratch;
+  scratch.precision = MatvecPrecision::kInt8;
+  linear(w, x.data(), 1, a.data(), nullptr, scratch);
+  matvec_int8(w, 0, out, x.data(), 1, b.data());
+  for (int64_t j = 0; j < out; ++j) EXPECT_EQ(a[j], b[j]) << j;
+  scratch.precision = MatvecPrecision::kExact;
+  linear(w, x.data(), 1, a.data(), nullptr, scratch);
+  matvec(w, 0, out, x.data(), 1, b.data());
+  for (int64_t j = 0; j < out; ++j) EXPECT_EQ(a[j], b[j]) << j;
+  scratch.precision = MatvecPrecision::kInt8;
+  linear(w, x.data(), 16, a.data(), nullptr, scratch);
+  linear_range_gemm(w, 0, out, x.data(), 16, b.data(), scratch);
+  for (int64_t j = 0; j < 16 * out; ++j) EXPECT_EQ(a[j], b[j]) << j;
+}
+
+TEST(MatvecInt8, SessionsDefaultToExactAndInt8FallsBackForOtherTypes) {
+  // The profiler, probes and parity tests rely on the default; the tiny model's f32 weights
+  // have no int8 kernel, so kInt8 must leave its logits bit-identical.
+  auto m = test::make_tiny_model("llama", 5);
+  Model model(m->config, m->weights);
+  Session exact(model), fast(model);
+  EXPECT_EQ(exact.matvec_precision(), MatvecPrecision::kExact);
+  fast.set_matvec_precision(MatvecPrecision::kInt8);
+  EXPECT_EQ(fast.matvec_precision(), MatvecPrecision::kInt8);
+  const std::vector<int32_t> prompt = {3, 14, 15, 9};
+  EXPECT_EQ(exact.forward_last(prompt), fast.forward_last(prompt));
+  const int32_t one[1] = {7};
+  EXPECT_EQ(exact.forward_last(one), fast.forward_last(one));
+}
+
+}  // namespace
+}  // namespace slkv
