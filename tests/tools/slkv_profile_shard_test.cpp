@@ -77,8 +77,8 @@ class ProfileShards : public ::testing::Test {
  protected:
   void SetUp() override { model_ = dir_.write("tiny.gguf", test::tiny_profile_gguf()); }
   fs::path path(const std::string& name) const { return dir_.path() / name; }
-  // 12 probes of 160 and 320 byte-tokens: 3 depths, both families, a distractor block each.
-  std::string grid(uint64_t seed = 5, const std::string& lengths = "160,320") const {
+  // 12 probes of 640 and 960 byte-tokens: 3 depths, both families, a distractor block each.
+  std::string grid(uint64_t seed = 5, const std::string& lengths = "640,960") const {
     return model_ + " --lengths " + lengths +
            " --depths 0,0.5,1 --families surface,logic,distractor --distractors 1 --max-new 3 "
            "--threads 1 -q --seed " +
@@ -161,12 +161,17 @@ TEST_F(ProfileShards, MergeRefusesPartsOfOtherRunsAndNamesMissingProbes) {
       << r.out;
   EXPECT_NE(r.out.find("seed '6' vs '5'"), std::string::npos) << r.out;
 
-  // Another decode budget: a different probe configuration.
-  const std::string budget = path("budget.h5").string();
-  ASSERT_EQ(profile_tool(grid() + " --max-new 2 --shard 1/3 --out " + budget).rc, 0);
-  r = merge({parts[0], budget, parts[2]}, out);
+  // Another surface span: a different probe configuration. Another top-k: runner options.
+  const std::string span = path("span.h5").string();
+  ASSERT_EQ(profile_tool(grid() + " --surface-span fact --shard 1/3 --out " + span).rc, 0);
+  r = merge({parts[0], span, parts[2]}, out);
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("probe configuration"), std::string::npos) << r.out;
+  const std::string top_k = path("top-k.h5").string();
+  ASSERT_EQ(profile_tool(grid() + " --top-k 5 --shard 1/3 --out " + top_k).rc, 0);
+  r = merge({parts[0], top_k, parts[2]}, out);
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("top-k '5' vs '10'"), std::string::npos) << r.out;
 
   // A whole profile is not a part.
   single();
@@ -243,7 +248,7 @@ pid_t find_process_with_env(const std::string& a, const std::string& b) {
 
 TEST_F(ProfileShards, AKilledRankLosesOnlyItsUnfinishedProbes) {
   // A longer grid (36 probes) so the ranks are still busy when rank 1 is killed.
-  const std::string grid_args = grid(5, "160,320,480") + " --repeats 2";
+  const std::string grid_args = grid(5, "640,960,1280") + " --repeats 2";
   const std::string args = grid_args + " --out " + path("killed.h5").string();
   const std::string tag = "SLKV_TEST_TAG=" + std::to_string(::getpid());
   const std::string cmd = tag + " " + kEnv + mpirun(2) + SLKV_PROFILE_BIN + " " + args + " > " +
@@ -255,16 +260,22 @@ TEST_F(ProfileShards, AKilledRankLosesOnlyItsUnfinishedProbes) {
   const fs::path rank1 = path("killed.h5.resume.rank-1-of-2");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   pid_t victim = -1;
+  int status = 0;
+  bool exited = false;
   while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(shell, &status, WNOHANG) == shell) {
+      exited = true;
+      break;
+    }
     if (fs::exists(rank1 / "probe-000001.json")) {
       victim = find_process_with_env(tag, "OMPI_COMM_WORLD_RANK=1");
       if (victim > 0) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  ASSERT_FALSE(exited) << "mpirun ended before rank 1 was killed: " << slurp(path("killed.log"));
   ASSERT_GT(victim, 0) << "rank 1 never checkpointed a probe: " << slurp(path("killed.log"));
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
-  int status = 0;
   ASSERT_EQ(::waitpid(shell, &status, 0), shell);
   EXPECT_NE(WEXITSTATUS(status), 0) << slurp(path("killed.log"));
   ASSERT_FALSE(fs::exists(path("killed.h5"))) << "the run finished before the kill";

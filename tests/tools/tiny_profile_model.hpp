@@ -1,9 +1,10 @@
 #pragma once
 // A tiny llama GGUF that slkv-profile can profile end to end in well under a second: 2 layers
 // of 4 query heads (2 KV heads), random F32 weights from a fixed seed, and a byte-level "gpt2"
-// vocabulary (the 256 byte spellings plus an end-of-text control token), so every text the
-// probe builder makes is encodable (one token per byte).
+// vocabulary (the 256 byte spellings, one merge "ab", an end-of-text control token), so every
+// text the probe builder makes is encodable (about one token per byte).
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -24,7 +25,7 @@ inline std::string tiny_profile_gguf(uint32_t seed = 7) {
   s.head_dim = 8;
   s.hidden = 32;
   s.ffn = 48;
-  s.vocab = 257;
+  s.vocab = 258;
   const std::string arch = "llama";
   GgufWriter w;
   w.string("general.architecture", arch);
@@ -43,6 +44,7 @@ inline std::string tiny_profile_gguf(uint32_t seed = 7) {
     append_utf8(byte_to_codepoint(static_cast<uint8_t>(b)), t);
     tokens.push_back(t);
   }
+  tokens.push_back("ab");  // the one merge
   tokens.push_back("<|endoftext|>");
   std::vector<int32_t> types(tokens.size(), 1);
   types.back() = 3;
@@ -50,9 +52,9 @@ inline std::string tiny_profile_gguf(uint32_t seed = 7) {
   w.string("tokenizer.ggml.pre", "smollm");
   w.string_array("tokenizer.ggml.tokens", tokens);
   w.array<int32_t>("tokenizer.ggml.token_type", 5, types);
-  w.string_array("tokenizer.ggml.merges", {});
-  w.scalar<uint32_t>("tokenizer.ggml.bos_token_id", 4, 256);
-  w.scalar<uint32_t>("tokenizer.ggml.eos_token_id", 4, 256);
+  w.string_array("tokenizer.ggml.merges", {"a b"});
+  w.scalar<uint32_t>("tokenizer.ggml.bos_token_id", 4, 257);
+  w.scalar<uint32_t>("tokenizer.ggml.eos_token_id", 4, 257);
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 0.3f);
   for (const auto& [name, shape] : tiny_tensors(arch, s)) {
@@ -62,6 +64,12 @@ inline std::string tiny_profile_gguf(uint32_t seed = 7) {
     std::vector<float> v(n);
     const bool norm = name.find("norm") != std::string::npos;
     for (float& x : v) x = norm ? 1.0f : normal(rng);
+    // Zero (tied) embedding rows for the bytes 0x80-0xff: their logits are 0 while the ASCII
+    // rows' are random, so greedy answers are ASCII and never a cut UTF-8 sequence (which the
+    // resume checkpoint's JSON cannot hold).
+    if (name == "token_embd.weight") {
+      std::fill(v.begin() + 128 * s.hidden, v.begin() + 256 * s.hidden, 0.0f);
+    }
     std::string bytes(n * sizeof(float), '\0');
     std::memcpy(bytes.data(), v.data(), bytes.size());
     w.tensor(name, 0, ne, bytes);
