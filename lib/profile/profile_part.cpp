@@ -27,6 +27,10 @@ void check_part(const ProfilePart& p, const std::string& where) {
     throw_file_error(where, "shard " + std::to_string(p.shard_index) + "/" +
                                 std::to_string(p.shard_count) + " is not a valid share");
   }
+  constexpr int64_t kMaxProbes = int64_t{1} << 27;
+  if (p.n_probes_total < 0 || p.n_probes_total > kMaxProbes) {
+    throw_file_error(where, "implausible grid size " + std::to_string(p.n_probes_total));
+  }
   for (size_t i = 0; i < p.probe_index.size(); ++i) {
     const int64_t k = p.probe_index[i];
     if (k < 0 || k >= p.n_probes_total || (i > 0 && k <= p.probe_index[i - 1])) {
