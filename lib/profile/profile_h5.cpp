@@ -7,6 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_h5_sections.hpp"
 
 namespace slkv::profile {
 namespace {
@@ -75,8 +76,25 @@ void check_consistent(const Profile& p, const std::string& path) {
   }
 }
 
-void write_root(const Io& io, hid_t root, const ProfileMeta& m) {
-  io.attr_string(root, "schema", kProfileSchemaName);
+void check_finite(const Io& io, const std::vector<float>& v, const std::string& name) {
+  for (float x : v) {
+    if (!std::isfinite(x)) io.fail(name + " holds a NaN or infinite value");
+  }
+}
+
+template <typename T>
+void check_values(const Io& io, const std::vector<T>& v, T max, const char* name) {
+  for (T x : v) {
+    if (x > max) io.fail(std::string(name) + " holds an out-of-range value");
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+void write_meta(const Io& io, hid_t root, const ProfileMeta& m, const char* schema) {
+  io.attr_string(root, "schema", schema);
   io.attr<int32_t>(root, "schema_version", m.schema_version);
   io.attr_string(root, "model_fingerprint", m.model_fingerprint);
   io.attr_string(root, "model_name", m.model_name);
@@ -95,17 +113,18 @@ void write_root(const Io& io, hid_t root, const ProfileMeta& m) {
   io.attr_string(root, "created_utc", m.created_utc);
 }
 
-ProfileMeta read_root(const Io& io, hid_t root) {
-  if (io.read_attr_string(root, "schema") != kProfileSchemaName) {
-    io.fail("not an slkv profile (root attribute schema is not " + std::string(kProfileSchemaName) +
-            ")");
+ProfileMeta read_meta(const Io& io, hid_t root, const char* schema, int max_version) {
+  const std::string found = io.read_attr_string(root, "schema");
+  if (found != schema) {
+    const std::string what = std::string(schema) == kProfileSchemaName ? "an slkv profile" : schema;
+    io.fail("not " + what + " (root attribute schema is '" + found + "', expected '" + schema +
+            "')");
   }
   ProfileMeta m;
   m.schema_version = io.read_attr<int32_t>(root, "schema_version");
-  if (m.schema_version < 1 || m.schema_version > kProfileSchemaVersion) {
-    io.fail("profile schema version " + std::to_string(m.schema_version) +
-            " is not supported (this build reads up to " + std::to_string(kProfileSchemaVersion) +
-            ")");
+  if (m.schema_version < 1 || m.schema_version > max_version) {
+    io.fail(std::string(schema) + " schema version " + std::to_string(m.schema_version) +
+            " is not supported (this build reads up to " + std::to_string(max_version) + ")");
   }
   m.model_fingerprint = io.read_attr_string(root, "model_fingerprint");
   m.model_name = io.read_attr_string(root, "model_name");
@@ -130,26 +149,16 @@ ProfileMeta read_root(const Io& io, hid_t root) {
   return m;
 }
 
-void write_contents(const Io& io, hid_t file, const Profile& p) {
-  write_root(io, file, p.meta);
-  const auto L = static_cast<hsize_t>(p.meta.n_layers);
-  const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
-  const auto P = static_cast<hsize_t>(p.per_probe.n_probes());
-
-  Handle scores = io.create_group(file, "scores");
-  for (ScoreKind k : kAllScores) {
-    const std::string name(score_name(k));
-    io.dataset<float>(scores.get(), name, {L, H}, p.scores.values(k));
-    Handle d(H5Dopen2(scores.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-    io.attr<int64_t>(d.get(), "n_probes", p.scores.n_probes(k));
-  }
-
+void write_probe_evidence(const Io& io, hid_t file, const PerProbeStats& pp) {
+  const auto L = static_cast<hsize_t>(pp.n_layers);
+  const auto H = static_cast<hsize_t>(pp.n_query_heads);
+  const auto P = static_cast<hsize_t>(pp.n_probes());
   Handle per_probe = io.create_group(file, "per_probe");
   for (const FloatField& f : kFloatFields) {
-    io.dataset<float>(per_probe.get(), f.name, {P, L, H}, p.per_probe.*f.member);
+    io.dataset<float>(per_probe.get(), f.name, {P, L, H}, pp.*f.member);
   }
   for (const IntField& f : kIntFields) {
-    io.dataset<int32_t>(per_probe.get(), f.name, {P, L, H}, p.per_probe.*f.member);
+    io.dataset<int32_t>(per_probe.get(), f.name, {P, L, H}, pp.*f.member);
   }
 
   Handle probes = io.create_group(file, "probes");
@@ -157,7 +166,7 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   std::vector<int64_t> length, n_steps, n_needle;
   std::vector<double> depth;
   std::vector<std::string> answer, output;
-  for (const ProbeRecord& r : p.per_probe.probes) {
+  for (const ProbeRecord& r : pp.probes) {
     family.push_back(static_cast<uint8_t>(r.family));
     success.push_back(r.success ? 1 : 0);
     has_d.push_back(r.has_distractors ? 1 : 0);
@@ -181,6 +190,70 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   io.dataset<int64_t>(probes.get(), "n_needle_tokens", {P}, n_needle);
   io.string_dataset(probes.get(), "answer", answer);
   io.string_dataset(probes.get(), "output", output);
+}
+
+PerProbeStats read_probe_evidence(const Io& io, hid_t file, int64_t n_layers,
+                                  int64_t n_query_heads) {
+  const auto L = static_cast<hsize_t>(n_layers);
+  const auto H = static_cast<hsize_t>(n_query_heads);
+  Handle probes = io.open_group(file, "probes");
+  const std::vector<hsize_t> fam_dims = io.dataset_dims(probes.get(), "family");
+  if (fam_dims.size() != 1) io.fail("dataset family is not one-dimensional");
+  const hsize_t P = fam_dims[0];
+  const auto family = io.read_dataset<uint8_t>(probes.get(), "family", {P});
+  check_values<uint8_t>(io, family, 1, "probes/family");
+  const auto length = io.read_dataset<int64_t>(probes.get(), "length", {P});
+  const auto depth = io.read_dataset<double>(probes.get(), "depth", {P});
+  const auto success = io.read_dataset<uint8_t>(probes.get(), "success", {P});
+  const auto has_d = io.read_dataset<uint8_t>(probes.get(), "has_distractors", {P});
+  const auto n_steps = io.read_dataset<int64_t>(probes.get(), "n_steps", {P});
+  const auto n_needle = io.read_dataset<int64_t>(probes.get(), "n_needle_tokens", {P});
+  const auto answer = io.read_string_dataset(probes.get(), "answer", P);
+  const auto output = io.read_string_dataset(probes.get(), "output", P);
+  PerProbeStats pp(n_layers, n_query_heads);
+  for (hsize_t i = 0; i < P; ++i) {
+    ProbeRecord r;
+    r.family = static_cast<probes::NeedleFamily>(family[i]);
+    r.length_tokens = length[i];
+    r.depth = depth[i];
+    r.success = success[i] != 0;
+    r.has_distractors = has_d[i] != 0;
+    r.n_steps = n_steps[i];
+    r.n_needle_tokens = n_needle[i];
+    r.answer = answer[i];
+    r.output = output[i];
+    pp.probes.push_back(std::move(r));
+  }
+
+  Handle per_probe = io.open_group(file, "per_probe");
+  for (const FloatField& f : kFloatFields) {
+    pp.*f.member = io.read_dataset<float>(per_probe.get(), f.name, {P, L, H});
+    check_finite(io, pp.*f.member, std::string("per_probe/") + f.name);
+  }
+  for (const IntField& f : kIntFields) {
+    pp.*f.member = io.read_dataset<int32_t>(per_probe.get(), f.name, {P, L, H});
+  }
+  return pp;
+}
+
+}  // namespace detail
+
+namespace {
+
+void write_contents(const Io& io, hid_t file, const Profile& p) {
+  detail::write_meta(io, file, p.meta, kProfileSchemaName);
+  const auto L = static_cast<hsize_t>(p.meta.n_layers);
+  const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
+
+  Handle scores = io.create_group(file, "scores");
+  for (ScoreKind k : kAllScores) {
+    const std::string name(score_name(k));
+    io.dataset<float>(scores.get(), name, {L, H}, p.scores.values(k));
+    Handle d(H5Dopen2(scores.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    io.attr<int64_t>(d.get(), "n_probes", p.scores.n_probes(k));
+  }
+
+  detail::write_probe_evidence(io, file, p.per_probe);
 
   Handle labels = io.create_group(file, "labels");
   io.dataset<uint8_t>(labels.get(), "flags", {L, H}, p.labels.flags);
@@ -204,19 +277,6 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   io.attr<double>(labels.get(), "share_ignoring", t.share_ignoring);
 }
 
-void check_finite(const Io& io, const std::vector<float>& v, const std::string& name) {
-  for (float x : v) {
-    if (!std::isfinite(x)) io.fail(name + " holds a NaN or infinite value");
-  }
-}
-
-template <typename T>
-void check_values(const Io& io, const std::vector<T>& v, T max, const char* name) {
-  for (T x : v) {
-    if (x > max) io.fail(std::string(name) + " holds an out-of-range value");
-  }
-}
-
 }  // namespace
 
 void write_profile(const std::string& path, const Profile& profile) {
@@ -235,7 +295,7 @@ Profile read_profile(const std::string& path) {
   const Io io{path};
   Handle file = io.open_file();
   Profile p;
-  p.meta = read_root(io, file.get());
+  p.meta = detail::read_meta(io, file.get(), kProfileSchemaName, kProfileSchemaVersion);
   const auto L = static_cast<hsize_t>(p.meta.n_layers);
   const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
 
@@ -264,43 +324,7 @@ Profile read_profile(const std::string& path) {
     }
   }
 
-  Handle probes = io.open_group(file.get(), "probes");
-  const std::vector<hsize_t> fam_dims = io.dataset_dims(probes.get(), "family");
-  if (fam_dims.size() != 1) io.fail("dataset family is not one-dimensional");
-  const hsize_t P = fam_dims[0];
-  const auto family = io.read_dataset<uint8_t>(probes.get(), "family", {P});
-  check_values<uint8_t>(io, family, 1, "probes/family");
-  const auto length = io.read_dataset<int64_t>(probes.get(), "length", {P});
-  const auto depth = io.read_dataset<double>(probes.get(), "depth", {P});
-  const auto success = io.read_dataset<uint8_t>(probes.get(), "success", {P});
-  const auto has_d = io.read_dataset<uint8_t>(probes.get(), "has_distractors", {P});
-  const auto n_steps = io.read_dataset<int64_t>(probes.get(), "n_steps", {P});
-  const auto n_needle = io.read_dataset<int64_t>(probes.get(), "n_needle_tokens", {P});
-  const auto answer = io.read_string_dataset(probes.get(), "answer", P);
-  const auto output = io.read_string_dataset(probes.get(), "output", P);
-  p.per_probe = PerProbeStats(p.meta.n_layers, p.meta.n_query_heads);
-  for (hsize_t i = 0; i < P; ++i) {
-    ProbeRecord r;
-    r.family = static_cast<probes::NeedleFamily>(family[i]);
-    r.length_tokens = length[i];
-    r.depth = depth[i];
-    r.success = success[i] != 0;
-    r.has_distractors = has_d[i] != 0;
-    r.n_steps = n_steps[i];
-    r.n_needle_tokens = n_needle[i];
-    r.answer = answer[i];
-    r.output = output[i];
-    p.per_probe.probes.push_back(std::move(r));
-  }
-
-  Handle per_probe = io.open_group(file.get(), "per_probe");
-  for (const FloatField& f : kFloatFields) {
-    p.per_probe.*f.member = io.read_dataset<float>(per_probe.get(), f.name, {P, L, H});
-    check_finite(io, p.per_probe.*f.member, std::string("per_probe/") + f.name);
-  }
-  for (const IntField& f : kIntFields) {
-    p.per_probe.*f.member = io.read_dataset<int32_t>(per_probe.get(), f.name, {P, L, H});
-  }
+  p.per_probe = detail::read_probe_evidence(io, file.get(), p.meta.n_layers, p.meta.n_query_heads);
 
   Handle labels = io.open_group(file.get(), "labels");
   p.labels.n_layers = p.meta.n_layers;

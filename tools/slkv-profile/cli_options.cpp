@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
+#include "dist/shard.hpp"
+
 namespace slkv::tools {
 
 namespace {
@@ -22,6 +25,12 @@ Examples:
 
   # Print the summary of an existing profile again:
   slkv-profile --summary smollm2.h5
+
+  # Four shares (e.g. the tasks of a Slurm job array), then join them (docs/distributed.md):
+  slkv-profile model.gguf --shard 0/4 --out part-0.h5    # ... --shard 3/4 --out part-3.h5
+  slkv-profile merge part-*.h5 --out model.h5
+  # The same with MPI, one rank per core (rank 0 writes the profile):
+  mpirun -np 4 slkv-profile model.gguf --threads 1 --out model.h5
 
   # Ablation: needle accuracy with the top-K surface+logic heads masked vs K random heads:
   slkv-profile SmolLM2-135M-Instruct.Q4_1.gguf --ablate smollm2.h5 --ablate-k 1,2,4,8,16 \
@@ -99,6 +108,19 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
   app.add_option("--threads", opt.threads, "worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   app.add_flag("--resume", opt.resume, "continue from PROFILE.h5.resume/ if present");
+  app.add_option("--shard", opt.shard,
+                 "run share I of N (0 <= I < N; shares balanced by probe length) and write a part "
+                 "profile for `slkv-profile merge`; see docs/distributed.md")
+      ->check(
+          [](const std::string& text) {
+            try {
+              dist::parse_shard(text);
+              return std::string();
+            } catch (const Error& e) {
+              return std::string(e.what());
+            }
+          },
+          "I/N");
   app.add_option("--stop-after", opt.stop_after,
                  "testing: stop after this many probes of this run, keep the checkpoint, exit 4")
       ->check(CLI::PositiveNumber)

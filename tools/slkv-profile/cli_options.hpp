@@ -36,6 +36,7 @@ struct ProfileCliOptions {
   std::string export_lineage_dir;
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;
+  std::string shard;       // --shard I/N: run share I of N, write a part profile (shard.hpp)
   int64_t stop_after = 0;  // testing: stop after this many new probes (exit 4)
   bool quiet = false;
   std::string summary_path;  // --summary PROFILE.h5: print and exit

@@ -9,15 +9,21 @@
 #include "ablation_job.hpp"
 #include "cli_options.hpp"
 #include "core/error.hpp"
+#include "dist/mpi_world.hpp"
+#include "merge.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/summary.hpp"
 #include "profile_job.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   using namespace slkv::tools;
   CLI::App app{"slkv-profile"};
   ProfileCliOptions opt;
   setup_profile_options(app, opt);
+  MergeOptions merge_opt;
+  const CLI::App* merge = add_merge_command(app, merge_opt);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -25,6 +31,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   try {
+    if (*merge) return run_merge(merge_opt);
     if (!opt.summary_path.empty()) {
       std::cout << slkv::profile::profile_summary(slkv::profile::read_profile(opt.summary_path));
       return kExitOk;
@@ -33,8 +40,14 @@ int main(int argc, char** argv) {
       std::cerr << "slkv-profile: MODEL is required (or --summary PROFILE.h5); see --help\n";
       return kExitUsage;
     }
-    if (!opt.ablate_profile.empty()) return run_ablation(opt);
-    return run_profile(opt);
+    if (!opt.ablate_profile.empty()) {
+      if (mpi.size() > 1) {
+        std::cerr << "slkv-profile: --ablate runs in one process, not under mpirun\n";
+        return kExitUsage;
+      }
+      return run_ablation(opt);
+    }
+    return run_profile(opt, mpi);
   } catch (const slkv::Error& e) {
     std::cerr << "slkv-profile: " << e.what() << "\n";
     return kExitError;
@@ -44,5 +57,22 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "slkv-profile: internal error: " << e.what() << "\n";
     return kExitInternal;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using slkv::tools::kExitError;
+  try {
+    const slkv::dist::MpiWorld mpi(&argc, &argv);
+    const int rc = run(argc, argv, mpi);
+    // Under MPI a failing rank ends the whole job (the others would wait for it forever); its
+    // finished probes stay in its checkpoint for --resume.
+    if (rc != slkv::tools::kExitOk && mpi.size() > 1) mpi.abort(rc);
+    return rc;
+  } catch (const slkv::Error& e) {
+    std::cerr << "slkv-profile: " << e.what() << "\n";
+    return kExitError;
   }
 }

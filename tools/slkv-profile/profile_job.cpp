@@ -15,6 +15,7 @@
 #include "core/hash.hpp"
 #include "core/progress.hpp"
 #include "importance.hpp"
+#include "mpi_gather.hpp"
 #include "probes/probe_jsonl.hpp"
 #include "profile/labels.hpp"
 #include "profile/lineage_json.hpp"
@@ -23,6 +24,7 @@
 #include "profile/scores.hpp"
 #include "profile/summary.hpp"
 #include "resume.hpp"
+#include "shard.hpp"
 
 namespace slkv::tools {
 
@@ -125,7 +127,29 @@ std::string run_key(const std::string& fingerprint, const nlohmann::json& probe_
 
 }  // namespace
 
-int run_profile(const ProfileCliOptions& opt) {
+profile::Profile assemble_profile(const profile::ProfileMeta& meta, const std::string& label_mode,
+                                  const std::vector<FinishedProbe>& done) {
+  profile::Profile prof;
+  prof.per_probe = profile::PerProbeStats(meta.n_layers, meta.n_query_heads);
+  for (const auto& d : done) prof.per_probe.append(d.record, d.values);
+  prof.scores = profile::compute_scores(prof.per_probe);
+  profile::LabelOptions lo;
+  lo.mode = profile::parse_label_mode(label_mode);
+  prof.labels = profile::label_heads(prof.scores, lo);
+  prof.meta = meta;
+  return prof;
+}
+
+void write_profile_outputs(const std::string& out_path, const profile::Profile& prof,
+                           const std::string& lineage_dir) {
+  profile::write_profile(out_path, prof);
+  if (!lineage_dir.empty()) {
+    profile::export_lineage(lineage_dir, prof.per_probe);
+    write_importance_json(lineage_dir + "/importance.json", prof);
+  }
+}
+
+int run_profile(const ProfileCliOptions& opt, const dist::MpiWorld& mpi) {
   const auto t_start = Clock::now();
   set_threads(opt.threads);
   LoadedModel lm = load_model(opt.model_path);
@@ -144,14 +168,20 @@ int run_profile(const ProfileCliOptions& opt) {
 
   const int64_t n_probes = pc.n_probes();
   std::vector<probes::Probe> probe_set = probes::build_probe_set(pc, haystack, *lm.encoder);
-  if (!opt.dump_probes_path.empty()) probes::write_probes_jsonl(opt.dump_probes_path, probe_set);
+  if (!opt.dump_probes_path.empty() && mpi.root()) {
+    probes::write_probes_jsonl(opt.dump_probes_path, probe_set);
+  }
 
-  ResumeStore store(out_path + ".resume", run_key(lm.checkpoint->fingerprint(), pc_json, ro),
+  // This process's share of the grid (all of it unless --shard or an MPI launch; shard.hpp).
+  const ProbeShare share = plan_probe_share(opt, mpi, probe_set, pc.max_new_tokens);
+  const auto n_share = static_cast<int64_t>(share.indices.size());
+  const std::string key = run_key(lm.checkpoint->fingerprint(), pc_json, ro);
+  ResumeStore store(share_resume_dir(out_path, share), share_run_key(key, share),
                     profile::creation_time_utc(), opt.resume);
   std::vector<FinishedProbe> done = store.load(config.n_layers, config.n_heads);
-  if (static_cast<int64_t>(done.size()) > n_probes) done.resize(static_cast<size_t>(n_probes));
+  if (static_cast<int64_t>(done.size()) > n_share) done.resize(static_cast<size_t>(n_share));
   if (!done.empty()) {
-    std::cerr << "slkv-profile: resuming after " << done.size() << " of " << n_probes
+    std::cerr << "slkv-profile: resuming after " << done.size() << " of " << n_share
               << " probes from " << store.dir() << "\n";
   }
 
@@ -164,16 +194,17 @@ int run_profile(const ProfileCliOptions& opt) {
   for (const auto& d : done) n_ok += d.record.success ? 1 : 0;
   double prefill_s = 0, decode_s = 0, stats_s = 0;
   int64_t prompt_tokens = 0, forward_tokens = 0, n_run = 0;
-  Progress progress("profiling", static_cast<uint64_t>(n_probes), !opt.quiet);
+  Progress progress("profiling", static_cast<uint64_t>(n_share), !opt.quiet && mpi.root());
   progress.advance(done.size());
-  for (int64_t i = static_cast<int64_t>(done.size()); i < n_probes; ++i) {
+  for (int64_t i = static_cast<int64_t>(done.size()); i < n_share; ++i) {
     if (opt.stop_after > 0 && n_run >= opt.stop_after) {
       progress.finish();
       std::cerr << "slkv-profile: stopped after " << n_run << " probes (--stop-after); "
                 << "checkpoint kept in " << store.dir() << "\n";
       return kExitStopped;
     }
-    const probes::Probe& probe = probe_set[static_cast<size_t>(i)];
+    const probes::Probe& probe =
+        probe_set[static_cast<size_t>(share.indices[static_cast<size_t>(i)])];
     profile::ProbeRunResult r = runner.run(probe);
     FinishedProbe f{std::move(r.record), std::move(r.values)};
     store.save(i, f);
@@ -190,14 +221,7 @@ int run_profile(const ProfileCliOptions& opt) {
   }
   progress.finish();
 
-  profile::Profile prof;
-  prof.per_probe = profile::PerProbeStats(config.n_layers, config.n_heads);
-  for (const auto& d : done) prof.per_probe.append(d.record, d.values);
-  prof.scores = profile::compute_scores(prof.per_probe);
-  profile::LabelOptions lo;
-  lo.mode = profile::parse_label_mode(opt.label_mode);
-  prof.labels = profile::label_heads(prof.scores, lo);
-  profile::ProfileMeta& meta = prof.meta;
+  profile::ProfileMeta meta;
   meta.model_fingerprint = lm.checkpoint->fingerprint();
   meta.model_name = config.name.empty() ? fs::path(opt.model_path).stem().string() : config.name;
   meta.arch = config.arch;
@@ -213,11 +237,30 @@ int run_profile(const ProfileCliOptions& opt) {
   meta.teacher_forced = opt.teacher_force;
   meta.tool_version = std::string("slkv-profile ") + SLKV_PROFILE_VERSION;
   meta.created_utc = store.created_utc();
-  profile::write_profile(out_path, prof);
-  if (!opt.export_lineage_dir.empty()) {
-    profile::export_lineage(opt.export_lineage_dir, prof.per_probe);
-    write_importance_json(opt.export_lineage_dir + "/importance.json", prof);
+  const double probe_s = prefill_s + decode_s + stats_s;
+  if (!share.spec.whole() && !share.from_mpi) {  // --shard I/N: a part profile
+    write_share_part(out_path, share, n_probes, meta, key, opt.label_mode, done);
+    store.remove();
+    std::fprintf(stderr, "slkv-profile: share %s: %lld probes run in %.1f s\n",
+                 share.spec.str().c_str(), static_cast<long long>(n_run), probe_s);
+    std::cout << "part " << share.spec.str() << " (" << n_share << " of " << n_probes
+              << " probes: " << dist::format_index_ranges(share.indices) << ") written to "
+              << out_path << "\n";
+    return kExitOk;
   }
+  if (share.from_mpi) {
+    std::fprintf(stderr, "slkv-profile: rank %d of %d: %lld probes run in %.1f s\n", mpi.rank(),
+                 mpi.size(), static_cast<long long>(n_run), probe_s);
+    done = gather_shares(mpi, share, done, n_probes, config.n_layers * config.n_heads);
+    if (!mpi.root()) {
+      mpi.barrier();  // rank 0 has written the profile: the checkpoints are no longer needed
+      store.remove();
+      return kExitOk;
+    }
+  }
+  const profile::Profile prof = assemble_profile(meta, opt.label_mode, done);
+  write_profile_outputs(out_path, prof, opt.export_lineage_dir);
+  if (share.from_mpi) mpi.barrier();
   store.remove();
 
   std::cout << profile::profile_summary(prof);

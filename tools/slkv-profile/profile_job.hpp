@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "cli_options.hpp"
+#include "dist/mpi_world.hpp"
 #include "engine/checkpoint_weights.hpp"
 #include "engine/model.hpp"
 #include "model/checkpoint.hpp"
 #include "model/tokenizer.hpp"
 #include "probes/haystack.hpp"
 #include "probes/probe_set.hpp"
+#include "profile/profile_h5.hpp"
+#include "resume.hpp"
 #include "tokenizer_encoder.hpp"
 
 namespace slkv::tools {
@@ -39,6 +42,15 @@ void set_threads(int threads);
 // Default --out for a model path: "<stem>.profile.h5" in the working directory.
 std::string default_profile_path(const std::string& model_path);
 
-int run_profile(const ProfileCliOptions& opt);
+// Builds the profile of these finished probes (in grid order): scores, labels, `meta`.
+profile::Profile assemble_profile(const profile::ProfileMeta& meta, const std::string& label_mode,
+                                  const std::vector<FinishedProbe>& done);
+// Writes the profile atomically and, when `lineage_dir` is set, the lineage score files.
+void write_profile_outputs(const std::string& out_path, const profile::Profile& prof,
+                           const std::string& lineage_dir);
+
+// The whole grid, the --shard share (a part profile), or this MPI rank's share (rank 0 gathers
+// and writes the profile).
+int run_profile(const ProfileCliOptions& opt, const dist::MpiWorld& mpi);
 
 }  // namespace slkv::tools
