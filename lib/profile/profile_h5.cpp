@@ -7,6 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_h5_logic.hpp"
 
 namespace slkv::profile {
 namespace {
@@ -202,6 +203,7 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   io.attr<double>(labels.get(), "share_surface", t.share_surface);
   io.attr<double>(labels.get(), "share_logic", t.share_logic);
   io.attr<double>(labels.get(), "share_ignoring", t.share_ignoring);
+  write_logic_extras(io, file, p);
 }
 
 void check_finite(const Io& io, const std::vector<float>& v, const std::string& name) {
@@ -324,6 +326,7 @@ Profile read_profile(const std::string& path) {
   t.share_surface = io.read_attr<double>(labels.get(), "share_surface");
   t.share_logic = io.read_attr<double>(labels.get(), "share_logic");
   t.share_ignoring = io.read_attr<double>(labels.get(), "share_ignoring");
+  read_logic_extras(io, file.get(), p);
   return p;
 }
 

@@ -16,6 +16,7 @@
 #include "core/progress.hpp"
 #include "importance.hpp"
 #include "probes/probe_jsonl.hpp"
+#include "profile/bootstrap.hpp"
 #include "profile/labels.hpp"
 #include "profile/lineage_json.hpp"
 #include "profile/probe_runner.hpp"
@@ -71,6 +72,7 @@ probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelC
   pc.repeats = opt.repeats;
   pc.seed = opt.seed;
   pc.max_new_tokens = opt.max_new_tokens;
+  pc.logic_templates = opt.logic_templates;
   if (opt.chat) apply_chat_format(tokenizer, pc);
   pc.surface_span =
       opt.surface_span == "fact" ? probes::SurfaceSpan::kFact : probes::SurfaceSpan::kAnswer;
@@ -131,6 +133,9 @@ int run_profile(const ProfileCliOptions& opt) {
   LoadedModel lm = load_model(opt.model_path);
   const ModelConfig& config = lm.model->config();
   const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
+  if (opt.logic_variant == "token" && !opt.teacher_force) {
+    throw Error("--logic-variant token needs --teacher-force (it counts teacher-forced steps)");
+  }
   const probes::Haystack haystack = make_haystack(opt);
   const nlohmann::json pc_json = probe_config_json(pc, haystack, *lm.encoder);
   const std::string out_path =
@@ -193,10 +198,17 @@ int run_profile(const ProfileCliOptions& opt) {
   profile::Profile prof;
   prof.per_probe = profile::PerProbeStats(config.n_layers, config.n_heads);
   for (const auto& d : done) prof.per_probe.append(d.record, d.values);
-  prof.scores = profile::compute_scores(prof.per_probe);
+  profile::ScoreOptions so;
+  so.logic_variant = profile::parse_logic_variant(opt.logic_variant);
+  so.min_logic_probes = opt.min_logic_probes;
+  prof.scores = profile::compute_scores(prof.per_probe, so);
   profile::LabelOptions lo;
   lo.mode = profile::parse_label_mode(opt.label_mode);
   prof.labels = profile::label_heads(prof.scores, lo);
+  if (opt.bootstrap > 0) {
+    prof.confidence = profile::bootstrap_labels(prof.per_probe, so, lo,
+                                                {opt.bootstrap, opt.bootstrap_seed, 0.95});
+  }
   profile::ProfileMeta& meta = prof.meta;
   meta.model_fingerprint = lm.checkpoint->fingerprint();
   meta.model_name = config.name.empty() ? fs::path(opt.model_path).stem().string() : config.name;
