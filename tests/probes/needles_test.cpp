@@ -66,7 +66,9 @@ TEST_P(NeedleFamilies, EveryTemplateIsWellFormed) {
         // Logic: in-needle siblings the derivation does not read never state the answer; every
         // v1 template has one (v2's comparisons and sums read all their facts).
         const std::string d = role_text(n, PieceRole::kDistractor);
-        if (t < slkv::probes::logic_template_set("v1").end) EXPECT_FALSE(d.empty());
+        if (t < slkv::probes::logic_template_set("v1").end) {
+          EXPECT_FALSE(d.empty());
+        }
         EXPECT_FALSE(has_word(d, n.answer)) << d;
       }
     }
