@@ -1,9 +1,11 @@
 #include "probes/distractors.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "core/error.hpp"
+#include "probes/needles_logic.hpp"
 
 namespace slkv::probes {
 namespace {
@@ -13,6 +15,25 @@ bool shares_subject(const std::vector<std::string>& a, const std::vector<std::st
     if (std::find(b.begin(), b.end(), x) != b.end()) return true;
   }
   return false;
+}
+
+// `word` occurs in `text` as a whole word (so "12" is not found inside "112").
+bool has_word(const std::string& text, const std::string& word) {
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const size_t end = at + word.size();
+    if ((at == 0 || !alnum(text[at - 1])) && (end >= text.size() || !alnum(text[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// v2 logic needles with a derived answer keep it out of the whole prompt, distractor blocks
+// included (v1 is left as it was, so its probes stay byte-identical).
+bool keep_answer_out(const Needle& needle) {
+  return needle.family == NeedleFamily::kLogic && needle.answer_not_in_prompt() &&
+         needle.template_index >= logic_template_set("v2").begin;
 }
 
 }  // namespace
@@ -30,6 +51,7 @@ std::vector<std::vector<Piece>> make_distractors(const Needle& needle, int count
       if (other.answer == needle.answer || shares_subject(other.subjects, used_subjects)) continue;
       const std::string text = block_text(other.pieces);
       if (std::find(texts.begin(), texts.end(), text) != texts.end()) continue;
+      if (keep_answer_out(needle) && has_word(text, needle.answer)) continue;
       for (Piece& p : other.pieces) {
         p.role = PieceRole::kDistractor;
         p.answer = false;

@@ -33,6 +33,21 @@ struct Needle {
   std::string question;               // no trailing newline
   std::string answer;                 // gold answer
   std::vector<std::string> subjects;  // entities the question is about (distractors avoid them)
+  // How the answer relates to the prompt (logic templates; surface needles are "lookup"):
+  //   lookup   the answer is stated in the needle (copied once the right fact is found)
+  //   derived  an open answer computed from the facts (a sum), never stated in the prompt
+  //   yesno    "Yes" or "No", derived from the facts, never stated in the prompt
+  //   choice   one of `choices`, all named in the question
+  // A lookup may also list `choices`: the candidates the needle offers (two-hop, elimination).
+  std::string answer_form = "lookup";
+  std::vector<std::string> choices;  // yesno: {"Yes", "No"}; choice/lookup: the candidates
+
+  // Success rate of guessing uniformly among `choices` (0 for open answers).
+  double chance() const {
+    return choices.empty() ? 0.0 : 1.0 / static_cast<double>(choices.size());
+  }
+  // The answer is derived and must not occur in the prompt (derived and yesno forms).
+  bool answer_not_in_prompt() const { return answer_form == "derived" || answer_form == "yesno"; }
 };
 
 // Concatenated piece texts.

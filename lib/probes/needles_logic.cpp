@@ -164,6 +164,7 @@ Needle total_points(Rng& r) {
   n.question =
       "How many points did Team " + team + " score in the whole match against " + rival + "?";
   n.answer = std::to_string(first + second);
+  n.answer_form = "derived";
   n.subjects = {team, rival};
   return n;
 }
@@ -200,6 +201,7 @@ Needle weight_difference(Rng& r) {
   n.question = "How many kilograms heavier is the crate of " + (first_heavier ? f1 : f2) +
                " than the crate of " + (first_heavier ? f2 : f1) + "?";
   n.answer = std::to_string(first_heavier ? w1 - w2 : w2 - w1);
+  n.answer_form = "derived";
   n.subjects = {f1, f2};
   return n;
 }
@@ -208,16 +210,27 @@ using Maker = Needle (*)(Rng&);
 constexpr Maker kTemplates[] = {cheaper_laptop, younger_person, shorter_trail,    older_bridge,
                                 total_points,   item_room,      weight_difference};
 
+constexpr int kV1 = static_cast<int>(std::size(kTemplates));
+
 }  // namespace
 
-int n_logic_templates() { return static_cast<int>(std::size(kTemplates)); }
+int n_logic_templates() { return kV1 + n_solvable_logic_templates(); }
 
 Needle make_logic_needle(int template_index, Rng& rng) {
   SLKV_CHECK(template_index >= 0 && template_index < n_logic_templates(),
              "logic template index out of range");
-  Needle n = kTemplates[template_index](rng);
+  Needle n = template_index < kV1 ? kTemplates[template_index](rng)
+                                  : make_solvable_logic_needle(template_index - kV1, rng);
   n.template_index = template_index;
   return n;
 }
+
+LogicTemplateSet logic_template_set(std::string_view name) {
+  if (name == "v1") return {0, kV1};
+  if (name == "v2") return {kV1, n_logic_templates()};
+  throw Error("unknown logic template set '" + std::string(name) + "' (expected v1 or v2)");
+}
+
+std::vector<std::string> logic_template_set_names() { return {"v1", "v2"}; }
 
 }  // namespace slkv::probes

@@ -3,13 +3,40 @@
 // arithmetic). N is every fact the derivation reads; sibling attributes it does not need are
 // in-needle distractors (D). Questions name the entities they compare, so distractor blocks of
 // the same form about other entities never make them ambiguous.
+//
+// Two template sets share one index space, so a Needle's template_index is unique:
+//   v1 (indices 0-6): the original seven templates (comparison -> attribute lookups, sums,
+//      differences, a two-hop chain), kept so committed profiles stay reproducible.
+//   v2 (indices 7-14, needles_logic_solvable.cpp): forms meant for small models, calibrated
+//      on SmolLM2-135M and Gemma 3 270M (docs/probes.md): yes/no and two-way choice
+//      comparisons, one-digit sums and differences, a two-hop key -> box -> content lookup and
+//      an either/or elimination.
+
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "probes/needle.hpp"
 #include "probes/rng.hpp"
 
 namespace slkv::probes {
 
-int n_logic_templates();
+int n_logic_templates();  // over all sets
 Needle make_logic_needle(int template_index, Rng& rng);
+
+// A set of logic templates: indices [begin, end) of make_logic_needle.
+struct LogicTemplateSet {
+  int begin = 0;
+  int end = 0;
+  int size() const { return end - begin; }
+};
+inline constexpr const char* kDefaultLogicTemplates = "v2";
+// "v1" or "v2"; throws slkv::Error naming the known sets on any other name.
+LogicTemplateSet logic_template_set(std::string_view name);
+std::vector<std::string> logic_template_set_names();
+
+// v2 templates (needles_logic_solvable.cpp), indexed from 0.
+int n_solvable_logic_templates();
+Needle make_solvable_logic_needle(int index, Rng& rng);
 
 }  // namespace slkv::probes

@@ -37,6 +37,10 @@ nlohmann::json probe_to_json(const Probe& p) {
   j["family"] = family_name(p.family);
   j["template"] = p.template_name;
   j["answer_kind"] = p.answer_kind;
+  // Since the v2 logic templates; a lookup answer without choices (every v1 needle but the
+  // sums) writes neither, so older dumps stay byte-identical.
+  if (p.answer_form != "lookup") j["answer_form"] = p.answer_form;
+  if (!p.choices.empty()) j["choices"] = p.choices;
   j["target_length"] = p.target_length_tokens;
   j["length"] = p.n_prompt();
   j["depth_requested"] = p.depth_requested;
@@ -62,6 +66,8 @@ Probe probe_from_json(const nlohmann::json& j) {
     p.family = parse_family(j.at("family").get<std::string>());
     p.template_name = j.at("template").get<std::string>();
     p.answer_kind = j.at("answer_kind").get<std::string>();
+    p.answer_form = j.value("answer_form", std::string("lookup"));
+    p.choices = j.value("choices", std::vector<std::string>{});
     p.target_length_tokens = j.at("target_length").get<int64_t>();
     p.depth_requested = j.at("depth_requested").get<double>();
     p.depth = j.at("depth").get<double>();

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "probes/distractors.hpp"
 #include "probes/needle.hpp"
+#include "probes/needles_logic.hpp"
 #include "probes/rng.hpp"
 
 namespace slkv::probes {
@@ -113,6 +114,11 @@ void ProbeConfig::validate() const {
   if (repeats < 1) throw Error("probe config: repeats must be >= 1");
   if (n_distractors < 0) throw Error("probe config: n_distractors must be >= 0");
   if (max_new_tokens < 1) throw Error("probe config: max_new_tokens must be >= 1");
+  try {
+    logic_template_set(logic_templates);
+  } catch (const Error& e) {
+    throw Error(std::string("probe config: ") + e.what());
+  }
   const size_t at = question_template.find(kPlaceholder);
   if (at == std::string::npos ||
       question_template.find(kPlaceholder, at + 1) != std::string::npos) {
@@ -138,7 +144,13 @@ std::vector<double> default_depths() {
 ProbeBlocks probe_blocks(const ProbeConfig& config, int64_t index) {
   const GridCell cell = grid_cell(config, index);
   Rng rng(derive_seed(config.seed, "needle", static_cast<uint64_t>(index)));
-  const int tmpl = static_cast<int>(rng.below(static_cast<uint64_t>(n_templates(cell.family))));
+  int tmpl = 0;
+  if (cell.family == NeedleFamily::kLogic) {
+    const LogicTemplateSet set = logic_template_set(config.logic_templates);
+    tmpl = set.begin + static_cast<int>(rng.below(static_cast<uint64_t>(set.size())));
+  } else {
+    tmpl = static_cast<int>(rng.below(static_cast<uint64_t>(n_templates(cell.family))));
+  }
   ProbeBlocks out;
   out.needle = make_needle(cell.family, tmpl, rng);
   out.distractors = make_distractors(out.needle, config.n_distractors, rng);
@@ -167,6 +179,8 @@ Probe build_probe(const ProbeConfig& config, const Haystack& haystack, const Tex
   const auto& blocks = blocks_of.distractors;
   probe.template_name = needle.template_name;
   probe.answer_kind = needle.answer_kind;
+  probe.answer_form = needle.answer_form;
+  probe.choices = needle.choices;
   probe.question = needle.question;
   probe.answer = needle.answer;
 
@@ -284,6 +298,7 @@ nlohmann::json probe_config_json(const ProbeConfig& config, const Haystack& hays
   j["question_template"] = config.question_template;
   j["max_new_tokens"] = config.max_new_tokens;
   j["surface_span"] = config.surface_span == SurfaceSpan::kAnswer ? "answer" : "fact";
+  j["logic_templates"] = config.logic_templates;
   j["n_probes"] = config.n_probes();
   if (haystack.is_builtin()) {
     j["haystack"] = {{"source", "builtin"}};
@@ -314,6 +329,8 @@ ProbeConfig probe_config_from_json(const nlohmann::json& j) {
       throw Error("probe configuration: surface_span must be answer or fact, got " + span);
     }
     c.surface_span = span == "answer" ? SurfaceSpan::kAnswer : SurfaceSpan::kFact;
+    // Recorded since the v2 set exists; older configurations used v1.
+    c.logic_templates = j.value("logic_templates", std::string("v1"));
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("probe configuration: ") + e.what());
   }

@@ -43,6 +43,9 @@ struct ProbeConfig {
   std::string question_template = kDefaultQuestionTemplate;  // must contain "{question}" once
   int max_new_tokens = 24;  // decoding budget, recorded for the driver
   SurfaceSpan surface_span = SurfaceSpan::kAnswer;
+  // Logic template set (needles_logic.hpp): "v2" (default, forms the shipped models can
+  // solve) or "v1" (the original seven; configurations recorded without this field are v1).
+  std::string logic_templates = "v2";
 
   int64_t n_probes() const;
   // Throws slkv::Error describing the first invalid field.
@@ -59,6 +62,8 @@ struct Probe {
   NeedleFamily family = NeedleFamily::kSurface;
   std::string template_name;
   std::string answer_kind;
+  std::string answer_form = "lookup";  // Needle::answer_form
+  std::vector<std::string> choices;    // Needle::choices (yesno and choice forms)
   int64_t target_length_tokens = 0;
   double depth_requested = 0;
   double depth = 0;                    // after snapping: haystack tokens before the needle /
@@ -76,6 +81,9 @@ struct Probe {
   Span answer_span;                    // [n_prompt, n_prompt + |answer_tokens|)
 
   int64_t n_prompt() const { return static_cast<int64_t>(tokens.size()); }
+  double chance() const {
+    return choices.empty() ? 0.0 : 1.0 / static_cast<double>(choices.size());
+  }
 };
 
 // What probe `index` inserts: its needle and distractor blocks, drawn from its own stream

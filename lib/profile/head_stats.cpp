@@ -82,6 +82,7 @@ void HeadStats::begin_probe(const ProbeView& probe) {
   }
   has_distractors_ = any_distractor;
   std::fill(acc_.begin(), acc_.end(), Accumulator{});
+  marked_.clear();
   in_probe_ = true;
 }
 
@@ -180,6 +181,10 @@ void HeadStats::observe(int layer, int q_head, int step, std::span<const float> 
   a.next_step += 1;
   a.pending_argmax = s.argmax;
   a.inf_score += s.inf_score;
+  if (static_cast<size_t>(step) < marked_.size() && marked_[static_cast<size_t>(step)]) {
+    a.inf_score_marked += s.inf_score;
+    a.n_marked += 1;
+  }
   a.rr_mass += s.rr_mass;
   a.dist += s.dist;
   a.ignore_fallback += s.ignore_fallback;
@@ -217,6 +222,13 @@ void HeadStats::emit(int step, int32_t emitted_token) {
   }
 }
 
+void HeadStats::mark_step(int step, bool counts) {
+  if (!in_probe_) throw Error("head statistics: mark_step() outside begin_probe/end_probe");
+  if (step < 0) throw Error("head statistics: mark_step() with a negative step");
+  if (marked_.size() <= static_cast<size_t>(step)) marked_.resize(static_cast<size_t>(step) + 1, 0);
+  marked_[static_cast<size_t>(step)] = counts ? 1 : 0;
+}
+
 ProbeHeadValues HeadStats::end_probe(bool success) {
   if (!in_probe_) throw Error("head statistics: end_probe() without begin_probe()");
   in_probe_ = false;
@@ -244,6 +256,8 @@ ProbeHeadValues HeadStats::end_probe(bool success) {
     field->resize(n);
   }
   for (auto* field : {&v.tp, &v.fp, &v.fn, &v.tn}) field->resize(n);
+  v.logic_token.resize(n);
+  v.n_token_ok = acc_.front().n_marked;
   const double inv_steps = 1.0 / static_cast<double>(n_steps);
   const double inv_needle = 1.0 / static_cast<double>(n_needle_);
   auto narrow = [](int64_t x) {
@@ -255,6 +269,9 @@ ProbeHeadValues HeadStats::end_probe(bool success) {
     v.copy_count[i] = static_cast<float>(a.copy);
     v.surface[i] = static_cast<float>(a.copy * inv_needle);
     v.logic[i] = static_cast<float>(a.inf_score * inv_steps);
+    v.logic_token[i] =
+        a.n_marked > 0 ? static_cast<float>(a.inf_score_marked / static_cast<double>(a.n_marked))
+                       : 0.0f;
     v.retrieval_reasoning[i] = static_cast<float>(a.rr_mass * inv_needle);
     v.dist[i] = static_cast<float>(a.dist * inv_steps);
     v.ignore[i] = static_cast<float>(has_distractors_ ? 1.0 - a.dist * inv_steps

@@ -64,6 +64,10 @@ struct ProbeHeadValues {
   std::vector<float> ignore;               // 1 - dist with D; mean_t WTN/(WTN+WFP) without D
   std::vector<float> wtp, wfp, wfn, wtn;   // means over steps
   std::vector<int32_t> tp, fp, fn, tn;     // sums over steps
+  // Token-level variant (scores.hpp, LogicVariant::kToken): the steps marked by
+  // HeadStats::mark_step (under teacher forcing: the model's argmax equals the gold token).
+  int64_t n_token_ok = 0;          // marked steps
+  std::vector<float> logic_token;  // mean InfScore_t over the marked steps (0 when none)
 };
 
 // Values of a single row, exposed for tests and for diagnostic tools.
@@ -90,6 +94,9 @@ class HeadStats {
   // The token emitted at `step`: settles COPY_t of every head observed at that step without a
   // token. Every head must have been observed at `step`.
   void emit(int step, int32_t emitted_token);
+  // Marks step `step` as one the token-level variant counts (the driver calls it before the
+  // step's rows are observed, serially). Unmarked steps do not enter logic_token.
+  void mark_step(int step, bool counts);
   // Every head must have seen the same steps 0..n-1. Returns the per-head values.
   ProbeHeadValues end_probe(bool success);
 
@@ -107,6 +114,8 @@ class HeadStats {
     int64_t next_step = 0;
     int64_t pending_argmax = -1;  // argmax key of the last step while its token is unknown
     double copy = 0, inf_score = 0, rr_mass = 0, dist = 0, ignore_fallback = 0;
+    double inf_score_marked = 0;
+    int64_t n_marked = 0;
     double wtp = 0, wfp = 0, wfn = 0, wtn = 0;
     int64_t tp = 0, fp = 0, fn = 0, tn = 0;
   };
@@ -125,6 +134,7 @@ class HeadStats {
 
   bool copies(int64_t argmax, int32_t emitted_token) const;
   bool has_distractors_ = false;
+  std::vector<uint8_t> marked_;   // [steps] mark_step flags of the current probe
   std::vector<Accumulator> acc_;  // [n_layers, n_query_heads]
 };
 

@@ -22,6 +22,7 @@ void PerProbeStats::append(ProbeRecord record, const ProbeHeadValues& values) {
   record.has_distractors = values.has_distractors;
   record.n_steps = values.n_steps;
   record.n_needle_tokens = values.n_needle_tokens;
+  record.n_token_ok = values.n_token_ok;
   probes.push_back(std::move(record));
   append_values(copy_count, values.copy_count);
   append_values(surface, values.surface);
@@ -37,6 +38,7 @@ void PerProbeStats::append(ProbeRecord record, const ProbeHeadValues& values) {
   append_values(fp, values.fp);
   append_values(fn, values.fn);
   append_values(tn, values.tn);
+  append_values(logic_token, values.logic_token);
 }
 
 void PerProbeStats::validate(const std::string& where) const {
@@ -66,6 +68,7 @@ void PerProbeStats::validate(const std::string& where) const {
   check(fp.size(), "fp");
   check(fn.size(), "fn");
   check(tn.size(), "tn");
+  if (!logic_token.empty()) check(logic_token.size(), "logic_token");
 }
 
 }  // namespace slkv::profile

@@ -23,6 +23,10 @@ struct ProbeRecord {
   int64_t n_needle_tokens = 0;  // |N|
   std::string answer;           // gold
   std::string output;           // model output (decoded), or the forced answer
+  // Since the v2 logic templates (older profiles: "" and 0, n_token_ok -1 = not recorded).
+  std::string template_name;  // e.g. "logic.older_yesno"
+  double chance = 0;          // guessing success rate of the answer form (0 for open answers)
+  int64_t n_token_ok = -1;    // teacher-forced steps whose argmax was the gold token
 };
 
 struct PerProbeStats {
@@ -33,6 +37,9 @@ struct PerProbeStats {
   std::vector<float> copy_count, surface, logic, retrieval_reasoning, dist, ignore;
   std::vector<float> wtp, wfp, wfn, wtn;
   std::vector<int32_t> tp, fp, fn, tn;
+  // Token-level variant of the logic score (head_stats.hpp): [n_probes, n_layers, n_heads], or
+  // empty when the profile predates it.
+  std::vector<float> logic_token;
 
   PerProbeStats() = default;
   PerProbeStats(int64_t layers, int64_t query_heads)

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "engine/generate.hpp"
+#include "profile/answer_judge.hpp"
 #include "profile/scores.hpp"
 
 namespace slkv::profile {
@@ -179,6 +180,7 @@ ProbeRunResult ProbeRunner::run(const probes::Probe& probe) {
       if (options_.teacher_force) {
         fed = probe.answer_tokens[static_cast<size_t>(step)];
         result.output_ids.push_back(predicted);
+        stats_.mark_step(static_cast<int>(step), predicted == fed);  // token-level variant
         observe_step(static_cast<int>(step), fed);
       } else {
         result.output_ids.push_back(predicted);
@@ -210,9 +212,12 @@ ProbeRunResult ProbeRunner::run(const probes::Probe& probe) {
     throw;
   }
 
-  const bool success = probe_succeeded(probe.family, result.record.output, probe.answer);
+  const bool success = answer_correct(probe.family, probe.answer_form, probe.choices,
+                                      result.record.output, probe.answer);
   result.values = stats_.end_probe(success);
   result.record.family = probe.family;
+  result.record.template_name = probe.template_name;
+  result.record.chance = probe.chance();
   result.record.length_tokens = n_prompt;
   result.record.depth = probe.depth;
   result.record.answer = probe.answer;

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
 #include "profile/profile_h5_sections.hpp"
+#include "profile/profile_h5_logic.hpp"
 
 namespace slkv::profile {
 namespace {
@@ -275,6 +276,7 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   io.attr<double>(labels.get(), "share_surface", t.share_surface);
   io.attr<double>(labels.get(), "share_logic", t.share_logic);
   io.attr<double>(labels.get(), "share_ignoring", t.share_ignoring);
+  write_logic_extras(io, file, p);
 }
 
 }  // namespace
@@ -348,6 +350,7 @@ Profile read_profile(const std::string& path) {
   t.share_surface = io.read_attr<double>(labels.get(), "share_surface");
   t.share_logic = io.read_attr<double>(labels.get(), "share_logic");
   t.share_ignoring = io.read_attr<double>(labels.get(), "share_ignoring");
+  read_logic_extras(io, file.get(), p);
   return p;
 }
 

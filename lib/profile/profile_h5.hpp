@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "profile/bootstrap.hpp"
 #include "profile/labels.hpp"
 #include "profile/per_probe_stats.hpp"
 #include "profile/scores.hpp"
@@ -43,6 +44,7 @@ struct Profile {
   PerProbeStats per_probe;
   HeadScores scores;
   HeadLabels labels;
+  LabelConfidence confidence;  // optional: empty() when no bootstrap was stored
 };
 
 // Throws slkv::Error naming `path`; an existing file is left untouched on failure.

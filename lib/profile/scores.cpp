@@ -23,25 +23,67 @@ std::string_view score_name(ScoreKind kind) {
   throw Error("unknown score kind");
 }
 
-bool score_admits(ScoreKind kind, const ProbeRecord& probe) {
+std::string_view logic_variant_name(LogicVariant v) {
+  switch (v) {
+    case LogicVariant::kProbe:
+      return "probe";
+    case LogicVariant::kToken:
+      return "token";
+    case LogicVariant::kAuto:
+      return "auto";
+  }
+  throw Error("unknown logic variant");
+}
+
+LogicVariant parse_logic_variant(std::string_view name) {
+  if (name == "probe") return LogicVariant::kProbe;
+  if (name == "token") return LogicVariant::kToken;
+  if (name == "auto") return LogicVariant::kAuto;
+  throw Error("unknown logic score variant '" + std::string(name) +
+              "' (expected probe, token or auto)");
+}
+
+LogicVariant resolve_logic_variant(const PerProbeStats& stats, const ScoreOptions& options) {
+  const bool have_token = !stats.logic_token.empty();
+  if (options.logic_variant == LogicVariant::kToken && !have_token) {
+    throw Error(
+        "scores: the token-level logic variant needs per-probe token values "
+        "(a profile made by this version, with --teacher-force)");
+  }
+  if (options.logic_variant != LogicVariant::kAuto) return options.logic_variant;
+  int64_t ok = 0, token_ok = 0;
+  for (const ProbeRecord& r : stats.probes) {
+    if (r.family != probes::NeedleFamily::kLogic) continue;
+    ok += r.success ? 1 : 0;
+    token_ok += r.n_token_ok > 0 ? 1 : 0;
+  }
+  // The token variant only where it has evidence (teacher-forced runs) and more than the probe
+  // variant.
+  return ok >= options.min_logic_probes || !have_token || token_ok <= ok ? LogicVariant::kProbe
+                                                                         : LogicVariant::kToken;
+}
+
+bool score_admits(ScoreKind kind, const ProbeRecord& probe, LogicVariant variant) {
   switch (kind) {
     case ScoreKind::kSurface:
     case ScoreKind::kRetrievalReasoning:
       return probe.success;
     case ScoreKind::kLogic:
-      return probe.success && probe.family == probes::NeedleFamily::kLogic;
+      if (probe.family != probes::NeedleFamily::kLogic) return false;
+      return variant == LogicVariant::kToken ? probe.n_token_ok > 0 : probe.success;
     case ScoreKind::kIgnore:
       return true;
   }
   return false;
 }
 
-const std::vector<float>& per_probe_values(const PerProbeStats& stats, ScoreKind kind) {
+const std::vector<float>& per_probe_values(const PerProbeStats& stats, ScoreKind kind,
+                                           LogicVariant variant) {
   switch (kind) {
     case ScoreKind::kSurface:
       return stats.surface;
     case ScoreKind::kLogic:
-      return stats.logic;
+      return variant == LogicVariant::kToken ? stats.logic_token : stats.logic;
     case ScoreKind::kRetrievalReasoning:
       return stats.retrieval_reasoning;
     case ScoreKind::kIgnore:
@@ -82,18 +124,19 @@ int64_t HeadScores::n_probes(ScoreKind kind) const {
   return 0;
 }
 
-HeadScores compute_scores(const PerProbeStats& stats) {
+HeadScores compute_scores(const PerProbeStats& stats, const ScoreOptions& options) {
   stats.validate("scores");
   const int64_t n_heads = stats.n_heads_total();
   HeadScores out;
   out.n_layers = stats.n_layers;
   out.n_query_heads = stats.n_query_heads;
+  out.logic_variant = resolve_logic_variant(stats, options);
   for (ScoreKind kind : kAllScores) {
-    const std::vector<float>& per_probe = per_probe_values(stats, kind);
+    const std::vector<float>& per_probe = per_probe_values(stats, kind, out.logic_variant);
     std::vector<double> sum(static_cast<size_t>(n_heads), 0.0);
     int64_t admitted = 0;
     for (int64_t p = 0; p < stats.n_probes(); ++p) {
-      if (!score_admits(kind, stats.probes[static_cast<size_t>(p)])) continue;
+      if (!score_admits(kind, stats.probes[static_cast<size_t>(p)], out.logic_variant)) continue;
       ++admitted;
       const float* row = per_probe.data() + p * n_heads;
       for (int64_t h = 0; h < n_heads; ++h) sum[static_cast<size_t>(h)] += row[h];

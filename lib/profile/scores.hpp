@@ -7,6 +7,14 @@
 //   S_ignore              all probes, successful or not          per-probe `ignore`
 // A score with no admitted probe is 0 for every head (no evidence of the behaviour); the
 // number of admitted probes is kept beside it.
+//
+// S_logic has two variants, and the profile records which one made it:
+//   probe (METHOD.md, the default) successful logic probes, per-probe `logic`;
+//   token  logic probes with at least one teacher-forced step whose argmax equals the gold
+//          token, per-probe `logic_token` (mean InfScore over those steps only). For models
+//          that answer too few logic probes outright; needs --teacher-force.
+// `auto` takes the probe variant when at least min_logic_probes logic probes succeeded and the
+// token variant otherwise (when the per-probe token values exist).
 
 #include <cstdint>
 #include <string>
@@ -24,11 +32,25 @@ inline constexpr ScoreKind kAllScores[] = {ScoreKind::kSurface, ScoreKind::kLogi
 
 std::string_view score_name(ScoreKind kind);  // surface | logic | retrieval_reasoning | ignore
 
-// Whether a probe enters the mean of a score.
-bool score_admits(ScoreKind kind, const ProbeRecord& probe);
+enum class LogicVariant { kProbe, kToken, kAuto };
+std::string_view logic_variant_name(LogicVariant v);  // probe | token | auto
+LogicVariant parse_logic_variant(std::string_view name);
+
+struct ScoreOptions {
+  LogicVariant logic_variant = LogicVariant::kProbe;
+  int64_t min_logic_probes = 5;  // auto: successful logic probes needed for the probe variant
+};
+
+// The variant `options` picks for these probes (never kAuto).
+LogicVariant resolve_logic_variant(const PerProbeStats& stats, const ScoreOptions& options);
+
+// Whether a probe enters the mean of a score (logic: under `variant`, kProbe or kToken).
+bool score_admits(ScoreKind kind, const ProbeRecord& probe,
+                  LogicVariant variant = LogicVariant::kProbe);
 
 // The per-probe array a score averages ([n_probes, n_layers, n_query_heads]).
-const std::vector<float>& per_probe_values(const PerProbeStats& stats, ScoreKind kind);
+const std::vector<float>& per_probe_values(const PerProbeStats& stats, ScoreKind kind,
+                                           LogicVariant variant = LogicVariant::kProbe);
 
 struct HeadScores {
   int64_t n_layers = 0;
@@ -41,13 +63,14 @@ struct HeadScores {
   int64_t n_probes_logic = 0;
   int64_t n_probes_retrieval_reasoning = 0;
   int64_t n_probes_ignore = 0;
+  LogicVariant logic_variant = LogicVariant::kProbe;  // which variant made `logic`
 
   const std::vector<float>& values(ScoreKind kind) const;
   std::vector<float>& values(ScoreKind kind);
   int64_t n_probes(ScoreKind kind) const;
 };
 
-HeadScores compute_scores(const PerProbeStats& stats);
+HeadScores compute_scores(const PerProbeStats& stats, const ScoreOptions& options = {});
 
 // LongBench answer normalisation: lowercase (ASCII), drop ASCII punctuation, drop the words
 // "a", "an", "the", collapse whitespace.

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "profile/summary_logic.hpp"
+
 namespace slkv::profile {
 namespace {
 
@@ -115,6 +117,8 @@ std::string profile_summary(const Profile& p, int top_n) {
     }
     out += "\n";
   }
+  out += template_success_summary(p);
+  out += confidence_summary(p, top_n);
   return out;
 }
 

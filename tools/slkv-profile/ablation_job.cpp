@@ -1,17 +1,21 @@
 #include "ablation_job.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "engine/generate.hpp"
+#include "profile/answer_judge.hpp"
 #include "profile/probe_runner.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/scores.hpp"
@@ -21,14 +25,17 @@ namespace slkv::tools {
 
 namespace {
 
-// Heads ordered by norm(S_surface) + norm(S_logic), best first (lower index first on ties).
-std::vector<int64_t> rank_heads(const profile::HeadScores& s) {
+// Heads ordered by the --ablate-rank score, best first (lower index first on ties):
+// "combined" norm(S_surface) + norm(S_logic), "surface" S_surface, "logic" S_logic.
+std::vector<int64_t> rank_heads(const profile::HeadScores& s, const std::string& by) {
   double sum_s = 0, sum_l = 0;
   for (float v : s.surface) sum_s += v;
   for (float v : s.logic) sum_l += v;
+  const double w_s = by == "logic" ? 0.0 : 1.0, w_l = by == "surface" ? 0.0 : 1.0;
   std::vector<double> combined(s.surface.size());
   for (size_t i = 0; i < combined.size(); ++i) {
-    combined[i] = (sum_s > 0 ? s.surface[i] / sum_s : 0) + (sum_l > 0 ? s.logic[i] / sum_l : 0);
+    combined[i] =
+        w_s * (sum_s > 0 ? s.surface[i] / sum_s : 0) + w_l * (sum_l > 0 ? s.logic[i] / sum_l : 0);
   }
   std::vector<int64_t> order(combined.size());
   std::iota(order.begin(), order.end(), 0);
@@ -57,7 +64,8 @@ bool answer_probe(Session& session, const Tokenizer& tok, const probes::Probe& p
     logits = session.forward_last(one);
   }
   const std::string text = profile::answer_text(decode, out);
-  return profile::probe_succeeded(probe.family, text, probe.answer);
+  return profile::answer_correct(probe.family, probe.answer_form, probe.choices, text,
+                                 probe.answer);
 }
 
 // Teacher-forced: feeds the gold answer; returns {tokens that were the argmax, sum of the gold
@@ -112,7 +120,7 @@ int run_ablation(const ProfileCliOptions& opt) {
   const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
   const probes::Haystack haystack = make_haystack(opt);
   const std::vector<probes::Probe> probe_set = build_probe_set(pc, haystack, *lm.encoder);
-  const std::vector<int64_t> ranked = rank_heads(prof.scores);
+  const std::vector<int64_t> ranked = rank_heads(prof.scores, opt.ablate_rank);
 
   // Conditions: for each K, the top-K set and `draws` random sets.
   struct Condition {
@@ -145,16 +153,33 @@ int run_ablation(const ProfileCliOptions& opt) {
     session.set_head_mask(mask);
     int64_t n_ok = 0;
     double token_accuracy = 0, gold_log_prob = 0;  // teacher-forced: means over probes
+    // Per needle family: probes, metric sum, log-prob sum (for the double dissociation).
+    std::map<std::string, std::array<double, 3>> by_family;
     for (const probes::Probe& p : probe_set) {
+      double metric = 0, lp = 0;
       if (opt.teacher_force) {
         const ForcedScore f = force_probe(session, p);
-        token_accuracy += static_cast<double>(f.n_argmax) / f.n_tokens / probe_set.size();
-        gold_log_prob += f.log_prob / f.n_tokens / probe_set.size();
+        metric = static_cast<double>(f.n_argmax) / f.n_tokens;
+        lp = f.log_prob / f.n_tokens;
+        token_accuracy += metric / probe_set.size();
+        gold_log_prob += lp / probe_set.size();
         n_ok += f.n_argmax == f.n_tokens ? 1 : 0;
       } else {
-        n_ok += answer_probe(session, *lm.tokenizer, p, pc.max_new_tokens, config.stop_ids) ? 1 : 0;
+        const bool ok = answer_probe(session, *lm.tokenizer, p, pc.max_new_tokens, config.stop_ids);
+        metric = ok ? 1.0 : 0.0;
+        n_ok += ok ? 1 : 0;
       }
+      auto& fam = by_family[std::string(probes::family_name(p.family))];
+      fam[0] += 1;
+      fam[1] += metric;
+      fam[2] += lp;
       progress.advance();
+    }
+    nlohmann::json families = nlohmann::json::object();
+    for (const auto& [name, f] : by_family) {
+      families[name] = {{"n_probes", f[0]},
+                        {"accuracy", f[1] / f[0]},
+                        {"mean_gold_log_prob", opt.teacher_force ? f[2] / f[0] : 0.0}};
     }
     nlohmann::json heads = nlohmann::json::array();
     for (int64_t h : c.heads) {
@@ -169,6 +194,7 @@ int run_ablation(const ProfileCliOptions& opt) {
           opt.teacher_force ? token_accuracy : static_cast<double>(n_ok) / probe_set.size()},
          {"n_success", n_ok},
          {"mean_gold_log_prob", opt.teacher_force ? gold_log_prob : 0.0},
+         {"by_family", families},
          {"heads", heads}});
   }
   progress.finish();
@@ -208,11 +234,48 @@ int run_ablation(const ProfileCliOptions& opt) {
                   static_cast<long long>(k), top, sum / n, lo, hi, top_lp, sum_lp / n);
     }
   }
+  // Per needle family (the double dissociation reads these: masking the top logic heads should
+  // hurt logic probes more than surface probes, and the top surface heads the reverse).
+  std::set<std::string> family_names;
+  for (const auto& r : results) {
+    for (const auto& [name, f] : r["by_family"].items()) family_names.insert(name);
+  }
+  for (const std::string& fam : family_names) {
+    std::printf("family %s:\n", fam.c_str());
+    for (int64_t k : opt.ablate_k) {
+      double top = 0, sum = 0, lo = 1e9, hi = -1e9, top_lp = 0, sum_lp = 0;
+      int n = 0;
+      for (const auto& r : results) {
+        if (r["k"] != k || !r["by_family"].contains(fam)) continue;
+        const double a = r["by_family"][fam]["accuracy"].get<double>();
+        const double lp = r["by_family"][fam]["mean_gold_log_prob"].get<double>();
+        if (r["kind"] == "top") {
+          top = a;
+          top_lp = lp;
+        } else {
+          sum += a;
+          sum_lp += lp;
+          lo = std::min(lo, a);
+          hi = std::max(hi, a);
+          ++n;
+        }
+      }
+      if (n == 0) {
+        std::printf("%6lld %12.3f %14s %20s %10.3f %12s\n", static_cast<long long>(k), top, "-",
+                    "-", top_lp, "-");
+      } else {
+        std::printf("%6lld %12.3f %14.3f       [%.3f, %.3f] %10.3f %12.3f\n",
+                    static_cast<long long>(k), top, sum / n, lo, hi, top_lp, sum_lp / n);
+      }
+    }
+  }
   if (!opt.ablate_out.empty()) {
     nlohmann::json doc{{"model", config.name},
                        {"model_fingerprint", lm.checkpoint->fingerprint()},
                        {"profile", opt.ablate_profile},
-                       {"ranking", "norm(S_surface) + norm(S_logic)"},
+                       {"ranking", opt.ablate_rank == "combined" ? "norm(S_surface) + norm(S_logic)"
+                                   : opt.ablate_rank == "surface" ? "S_surface"
+                                                                  : "S_logic"},
                        {"metric", opt.teacher_force ? "teacher-forced gold-token accuracy"
                                                     : "greedy success rate"},
                        {"n_probes", probe_set.size()},

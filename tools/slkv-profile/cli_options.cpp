@@ -100,6 +100,24 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::IsMember({"answer", "fact"}));
   app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
       ->check(CLI::IsMember({"quantile", "absolute"}));
+  app.add_option("--logic-templates", opt.logic_templates,
+                 "logic needle templates: v2 (forms small models solve: yes/no and two-way "
+                 "choice comparisons, one-digit sums, two-hop lookups) or v1 (the original "
+                 "seven, for reproducing older profiles)")
+      ->check(CLI::IsMember({"v1", "v2"}));
+  app.add_option("--logic-variant", opt.logic_variant,
+                 "S_logic over successful logic probes ('probe', METHOD.md), over teacher-forced "
+                 "steps whose argmax is the gold token ('token', needs --teacher-force), or "
+                 "'auto': probe when at least --min-logic-probes logic probes succeed")
+      ->check(CLI::IsMember({"probe", "token", "auto"}));
+  app.add_option("--min-logic-probes", opt.min_logic_probes,
+                 "auto variant: successful logic probes needed for the probe variant")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.add_option("--bootstrap", opt.bootstrap,
+                 "label confidence: bootstrap resamples over probes (0: none); with --summary, "
+                 "computed for a profile that has none stored")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--bootstrap-seed", opt.bootstrap_seed, "seed of the bootstrap resampling");
   app.add_option("--top-k", opt.top_k, "k of the top-k attention mass")->check(CLI::Range(1, 4096));
   app.add_option("--dump-probes", opt.dump_probes_path, "write the probes as JSON Lines");
   app.add_option("--export-lineage", opt.export_lineage_dir,
@@ -134,6 +152,10 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
   app.add_option("--ablate-k", opt.ablate_k, "numbers of masked heads")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--ablate-rank", opt.ablate_rank,
+                 "heads to mask first: 'combined' norm(S_surface) + norm(S_logic), 'surface' or "
+                 "'logic' (the two halves of the double dissociation)")
+      ->check(CLI::IsMember({"combined", "surface", "logic"}));
   app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
       ->check(CLI::Range(1, 100));
   app.add_option("--ablate-out", opt.ablate_out, "write the ablation results as JSON");

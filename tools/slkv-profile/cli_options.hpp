@@ -31,6 +31,11 @@ struct ProfileCliOptions {
   std::string surface_span = "answer";  // N of a surface needle: the answer value or the fact  //
                                         // wrap probes in the model's chat turn markers
   std::string label_mode = "quantile";
+  std::string logic_templates = "v2";  // logic needle template set (v1: the original seven)
+  std::string logic_variant = "auto";  // S_logic: probe, token (teacher-forced) or auto
+  int64_t min_logic_probes = 5;        // auto: successful logic probes for the probe variant
+  int bootstrap = 1000;                // label-confidence resamples (0: none)
+  uint64_t bootstrap_seed = 0;
   int top_k = 10;
   std::string dump_probes_path;
   std::string export_lineage_dir;
@@ -45,7 +50,8 @@ struct ProfileCliOptions {
   std::string ablate_profile;
   std::vector<int64_t> ablate_k{1, 2, 4, 8, 16};
   int ablate_draws = 3;
-  std::string ablate_out;  // JSON results
+  std::string ablate_rank = "combined";  // combined | surface | logic
+  std::string ablate_out;                // JSON results
 };
 
 void setup_profile_options(CLI::App& app, ProfileCliOptions& opt);

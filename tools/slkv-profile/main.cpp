@@ -11,11 +11,34 @@
 #include "core/error.hpp"
 #include "dist/mpi_world.hpp"
 #include "merge.hpp"
+#include "profile/bootstrap.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/summary.hpp"
 #include "profile_job.hpp"
 
 namespace {
+
+// The bootstrap of a profile that has none stored, with the thresholds' mode and shares and the
+// recorded logic variant.
+slkv::profile::LabelConfidence confidence_for(const slkv::profile::Profile& p,
+                                              const slkv::tools::ProfileCliOptions& opt) {
+  using namespace slkv::profile;
+  const Thresholds& t = p.labels.thresholds;
+  LabelOptions lo;
+  lo.mode = t.mode;
+  if (t.mode == LabelMode::kQuantile) {
+    lo.share_surface = t.share_surface;
+    lo.share_logic = t.share_logic;
+    lo.share_ignoring = t.share_ignoring;
+  } else {
+    lo.tau_surface = t.tau_surface;
+    lo.tau_logic = t.tau_logic;
+    lo.tau_ignoring = t.tau_ignoring;
+  }
+  ScoreOptions so;
+  so.logic_variant = p.scores.logic_variant;
+  return bootstrap_labels(p.per_probe, so, lo, {opt.bootstrap, opt.bootstrap_seed, 0.95});
+}
 
 int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   using namespace slkv::tools;
@@ -33,7 +56,11 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   try {
     if (*merge) return run_merge(merge_opt);
     if (!opt.summary_path.empty()) {
-      std::cout << slkv::profile::profile_summary(slkv::profile::read_profile(opt.summary_path));
+      slkv::profile::Profile prof = slkv::profile::read_profile(opt.summary_path);
+      const bool computed = prof.confidence.empty() && opt.bootstrap > 0;
+      if (computed) prof.confidence = confidence_for(prof, opt);
+      std::cout << slkv::profile::profile_summary(prof);
+      if (computed) std::cout << "(label confidence computed now, not stored in the profile)\n";
       return kExitOk;
     }
     if (opt.model_path.empty()) {

@@ -17,6 +17,7 @@
 #include "importance.hpp"
 #include "mpi_gather.hpp"
 #include "probes/probe_jsonl.hpp"
+#include "profile/bootstrap.hpp"
 #include "profile/labels.hpp"
 #include "profile/lineage_json.hpp"
 #include "profile/probe_runner.hpp"
@@ -73,6 +74,7 @@ probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelC
   pc.repeats = opt.repeats;
   pc.seed = opt.seed;
   pc.max_new_tokens = opt.max_new_tokens;
+  pc.logic_templates = opt.logic_templates;
   if (opt.chat) apply_chat_format(tokenizer, pc);
   pc.surface_span =
       opt.surface_span == "fact" ? probes::SurfaceSpan::kFact : probes::SurfaceSpan::kAnswer;
@@ -128,14 +130,22 @@ std::string run_key(const std::string& fingerprint, const nlohmann::json& probe_
 }  // namespace
 
 profile::Profile assemble_profile(const profile::ProfileMeta& meta, const std::string& label_mode,
-                                  const std::vector<FinishedProbe>& done) {
+                                  const std::vector<FinishedProbe>& done,
+                                  const ScoringOptions& scoring) {
   profile::Profile prof;
   prof.per_probe = profile::PerProbeStats(meta.n_layers, meta.n_query_heads);
   for (const auto& d : done) prof.per_probe.append(d.record, d.values);
-  prof.scores = profile::compute_scores(prof.per_probe);
+  profile::ScoreOptions so;
+  so.logic_variant = profile::parse_logic_variant(scoring.logic_variant);
+  so.min_logic_probes = scoring.min_logic_probes;
+  prof.scores = profile::compute_scores(prof.per_probe, so);
   profile::LabelOptions lo;
   lo.mode = profile::parse_label_mode(label_mode);
   prof.labels = profile::label_heads(prof.scores, lo);
+  if (scoring.bootstrap > 0) {
+    prof.confidence = profile::bootstrap_labels(
+        prof.per_probe, so, lo, {scoring.bootstrap, scoring.bootstrap_seed, 0.95});
+  }
   prof.meta = meta;
   return prof;
 }
@@ -155,6 +165,9 @@ int run_profile(const ProfileCliOptions& opt, const dist::MpiWorld& mpi) {
   LoadedModel lm = load_model(opt.model_path);
   const ModelConfig& config = lm.model->config();
   const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
+  if (opt.logic_variant == "token" && !opt.teacher_force) {
+    throw Error("--logic-variant token needs --teacher-force (it counts teacher-forced steps)");
+  }
   const probes::Haystack haystack = make_haystack(opt);
   const nlohmann::json pc_json = probe_config_json(pc, haystack, *lm.encoder);
   const std::string out_path =
@@ -258,7 +271,9 @@ int run_profile(const ProfileCliOptions& opt, const dist::MpiWorld& mpi) {
       return kExitOk;
     }
   }
-  const profile::Profile prof = assemble_profile(meta, opt.label_mode, done);
+  const profile::Profile prof = assemble_profile(
+      meta, opt.label_mode, done,
+      {opt.logic_variant, opt.min_logic_probes, opt.bootstrap, opt.bootstrap_seed});
   write_profile_outputs(out_path, prof, opt.export_lineage_dir);
   if (share.from_mpi) mpi.barrier();
   store.remove();

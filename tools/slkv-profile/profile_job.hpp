@@ -42,9 +42,19 @@ void set_threads(int threads);
 // Default --out for a model path: "<stem>.profile.h5" in the working directory.
 std::string default_profile_path(const std::string& model_path);
 
-// Builds the profile of these finished probes (in grid order): scores, labels, `meta`.
+// How scores and label confidence are computed (the defaults are slkv-profile's; merge uses
+// them, so a merged profile equals a single-process one made with default scoring flags).
+struct ScoringOptions {
+  std::string logic_variant = "auto";
+  int64_t min_logic_probes = 5;
+  int bootstrap = 1000;
+  uint64_t bootstrap_seed = 0;
+};
+
+// Builds the profile of these finished probes (in grid order): scores, labels, confidence, `meta`.
 profile::Profile assemble_profile(const profile::ProfileMeta& meta, const std::string& label_mode,
-                                  const std::vector<FinishedProbe>& done);
+                                  const std::vector<FinishedProbe>& done,
+                                  const ScoringOptions& scoring = {});
 // Writes the profile atomically and, when `lineage_dir` is set, the lineage score files.
 void write_profile_outputs(const std::string& out_path, const profile::Profile& prof,
                            const std::string& lineage_dir);

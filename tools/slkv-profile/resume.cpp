@@ -52,6 +52,10 @@ json probe_to_json(const FinishedProbe& p) {
   j["fp"] = v.fp;
   j["fn"] = v.fn;
   j["tn"] = v.tn;
+  j["template"] = p.record.template_name;  // logic half (issue 11)
+  j["chance"] = p.record.chance;
+  j["n_token_ok"] = v.n_token_ok;
+  j["logic_token"] = v.logic_token;
   return j;
 }
 
@@ -82,6 +86,10 @@ FinishedProbe probe_from_json(const json& j, size_t n_heads, const std::string& 
     read_array(j, "fp", n_heads, v.fp, path);
     read_array(j, "fn", n_heads, v.fn, path);
     read_array(j, "tn", n_heads, v.tn, path);
+    p.record.template_name = j.value("template", std::string());
+    p.record.chance = j.value("chance", 0.0);
+    v.n_token_ok = j.value("n_token_ok", int64_t{0});
+    if (j.contains("logic_token")) read_array(j, "logic_token", n_heads, v.logic_token, path);
   } catch (const json::exception& e) {
     throw Error(path + ": malformed checkpoint entry: " + e.what());
   }
@@ -89,6 +97,7 @@ FinishedProbe probe_from_json(const json& j, size_t n_heads, const std::string& 
   p.record.has_distractors = p.values.has_distractors;
   p.record.n_steps = p.values.n_steps;
   p.record.n_needle_tokens = p.values.n_needle_tokens;
+  p.record.n_token_ok = p.values.n_token_ok;
   return p;
 }
 
