@@ -20,6 +20,7 @@ from .errors import (ArgumentTypeError, BufferTooSmallError, ChecksumError, Cuda
                      PlanParseError, PlanSchemaError, SlkvError, UnsupportedError)
 from .model import ModelDesc
 from .plan import Plan, PlanInfo, Selection
+from .plan_writer import plan_text, uniform_plan_text, write_plan
 
 __version__ = "0.1.0"
 
@@ -37,5 +38,6 @@ __all__ = [
     "InvalidArgumentError", "InvalidPlanError", "ModelDesc", "ModelMismatchError", "Plan",
     "PlanIOError", "PlanInfo", "PlanParseError", "PlanSchemaError", "Profile", "Selection",
     "SlkvError", "UnsupportedError", "compact_append", "compact_gather", "compact_layout",
-    "cuda_available", "library_path", "version",
+    "cuda_available", "library_path", "plan_text", "uniform_plan_text", "version",
+    "write_plan",
 ]
