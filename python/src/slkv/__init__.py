@@ -26,17 +26,18 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # lazy: h5py is optional
-    if name == "Profile":
-        from .profile import Profile
+    if name in ("Profile", "ProfileError", "Labels"):
+        from . import profile
 
-        return Profile
+        return getattr(profile, name)
     raise AttributeError(f"module 'slkv' has no attribute '{name}'")
 
 
 __all__ = [
     "ArgumentTypeError", "BufferTooSmallError", "ChecksumError", "CudaError",
     "InvalidArgumentError", "InvalidPlanError", "ModelDesc", "ModelMismatchError", "Plan",
-    "PlanIOError", "PlanInfo", "PlanParseError", "PlanSchemaError", "Profile", "Selection",
+    "PlanIOError", "PlanInfo", "PlanParseError", "PlanSchemaError", "Profile", "ProfileError",
+    "Selection",
     "SlkvError", "UnsupportedError", "compact_append", "compact_gather", "compact_layout",
     "cuda_available", "library_path", "plan_text", "uniform_plan_text", "version",
     "write_plan",
