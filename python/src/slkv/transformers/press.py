@@ -32,7 +32,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 from ..errors import InvalidArgumentError
 from ..plan import Plan, Selection
-from ._session import check_plan_fits
+from ._session import _prompt_visible, check_plan_fits
 
 
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
@@ -89,6 +89,13 @@ class PlanPress(BasePress):
         if keys.shape[0] != 1:
             raise InvalidArgumentError(f"PlanPress: batch size {keys.shape[0]}; per-head plans "
                                        "are applied to one sequence at a time")
+        visible = _prompt_visible(kwargs.get("attention_mask"), keys.shape[2], keys.device)
+        if not visible.all():
+            raise InvalidArgumentError(
+                f"PlanPress: {int((~visible).sum())} prompt position(s) are masked (padding, "
+                "attention_mask 0); kvpress presses index the compacted cache with the "
+                "uncompacted mask, so give an unpadded prompt (or use slkv.transformers."
+                "apply_plan, which handles it)")
         probs = self.window_probs(module, hidden_states, keys, kwargs["position_embeddings"])
         from .._ffi import cuda_available
 
