@@ -1,7 +1,6 @@
 """torch tensors through the same entry points: CPU tensors read in place, results as
 tensors; bad tensors refused like bad arrays. Skipped when torch is not importable."""
 
-import numpy as np
 import pytest
 
 import slkv

@@ -7,7 +7,6 @@ gives the logits of a plain reference that keeps the full cache and masks, per h
 position the plan dropped; (4) a plan whose caps cover the prompt changes nothing. Skipped
 without torch and transformers."""
 
-import numpy as np
 import pytest
 
 import slkv

@@ -87,7 +87,8 @@ class Plan:
     """
 
     def __init__(self, handle: ctypes.c_void_p, lib: ctypes.CDLL, source: str) -> None:
-        self._lib, self._handle, self.source = lib, handle, source
+        self._lib, self.source = lib, source
+        self._handle: Optional[ctypes.c_void_p] = handle
         raw = _ffi.PlanInfoC()
         lib.slkv_plan_info_init(ctypes.byref(raw))
         _ffi.check(lib, lib.slkv_plan_get_info(handle, ctypes.byref(raw)), handle)
@@ -178,9 +179,10 @@ class Plan:
                 f"{i.budget_mode} {i.budget_value:g}, method {i.method or '?'})")
 
     def _live(self) -> ctypes.c_void_p:
-        if not getattr(self, "_handle", None):
+        handle = getattr(self, "_handle", None)
+        if not handle:
             raise InvalidArgumentError(f"plan '{self.source}' is closed")
-        return self._handle
+        return handle
 
     # ---- caps ---------------------------------------------------------------------------
     def caps(self, layer: int, n_tokens: int) -> np.ndarray:

@@ -162,7 +162,7 @@ class Profile:
             return np.array([x.decode() if isinstance(x, bytes) else str(x) for x in raw],
                             dtype=object)
 
-        probes = np.rec.fromarrays(
+        probes = np.rec.fromarrays(  # type: ignore[call-overload]
             [np.array(FAMILY_NAMES, dtype=object)[fam], dataset("probes/length", "iu", (n_probes,)),
              dataset("probes/depth", "f", (n_probes,)),
              dataset("probes/success", "u", (n_probes,)).astype(bool),
@@ -198,4 +198,4 @@ class Profile:
         cols += [self.labels.has(k).reshape(-1) for k in FLAG_BITS]
         names = ["layer", "head", "kv_head", *SCORES, "primary",
                  *(f"is_{k}" for k in FLAG_BITS)]
-        return np.rec.fromarrays(cols, names=names)
+        return np.rec.fromarrays(cols, names=names)  # type: ignore[call-overload]

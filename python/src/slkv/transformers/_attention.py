@@ -19,9 +19,11 @@ ATTN_NAME = "slkv_eager"
 def module_eager(module: Any) -> Callable:
     """The model family's own ``eager_attention_forward`` (softcapping etc. included)."""
     fn = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
-    if fn is None:
-        from transformers.models.llama.modeling_llama import eager_attention_forward as fn
-    return fn
+    if fn is not None:
+        return fn
+    from transformers.models.llama.modeling_llama import eager_attention_forward
+
+    return eager_attention_forward
 
 
 def repeat_kv(x: torch.Tensor, groups: int) -> torch.Tensor:

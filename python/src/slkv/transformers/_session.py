@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -95,7 +95,7 @@ class PlanSession:
         self.probs: Dict[int, torch.Tensor] = {}  # layer -> rows given to select (record)
         self.stats = KVStats()
         self._layers: Dict[int, LayerState] = {}
-        self._pending: Dict[int, Selection] = {}
+        self._pending: Dict[int, Tuple[Selection, np.ndarray]] = {}
         self._hooks: List[Any] = []
         self._saved_impl: Optional[str] = None
         self._modules = _attention_modules(model)

@@ -19,7 +19,7 @@ Differences from ``SnapKVPress`` on a uniform plan: docs/python.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -112,7 +112,8 @@ class PlanPress(BasePress):
             kept = [np.unique(np.concatenate(kept[i * g:(i + 1) * g])) for i in range(n_kv)]
         n_slots = max(len(p) for p in kept)
         index = np.zeros((n_kv, n_slots), dtype=np.int64)
-        heads, slots = [], []
+        heads: List[int] = []
+        slots: List[int] = []
         for h, pos in enumerate(kept):
             index[h, :len(pos)] = pos
             heads += [h] * (n_slots - len(pos))
