@@ -38,6 +38,19 @@ def test_bad_tensors(sample_plan, rng):
         sample_plan.select(probs=probs, caps=torch.zeros(2, dtype=torch.int32))
 
 
+def test_device_checks_without_a_gpu(sample_plan, rng):
+    probs = torch.from_numpy(random_probs(rng, 8, 4, 40))
+    with pytest.raises(slkv.InvalidArgumentError, match="probs: on device 'meta'"):
+        sample_plan.select(0, probs=probs.to("meta"))
+    with pytest.raises(slkv.InvalidArgumentError, match="caps: on device 'meta'"):
+        sample_plan.select(probs=probs, caps=torch.zeros(2, dtype=torch.int64, device="meta"))
+    sel = sample_plan.select(0, probs=probs)
+    offsets, lengths = slkv.compact_layout(sel.n_kept)
+    src = torch.randn(40, 2, 16)
+    with pytest.raises(slkv.InvalidArgumentError, match="kept: on device 'meta'"):
+        slkv.compact_gather(src, sel.kept.to("meta"), offsets, lengths)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_tensors(sample_plan, rng):
     probs_np = random_probs(rng, 8, 4, 40)

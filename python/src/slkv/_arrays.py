@@ -63,6 +63,9 @@ def check_array(x: Any, name: str, *, dtypes: Sequence[str], shape: Shape,
         raise InvalidArgumentError(f"{name}: shape {list(got)}, expected "
                                    f"{describe_shape(shape)}")
     dev = device_of(x)
+    if dev not in ("cpu", "cuda"):
+        raise InvalidArgumentError(f"{name}: on device '{dev}'; the library reads CPU memory "
+                                   "or, through its CUDA entry points, CUDA memory")
     if device is not None and dev != device:
         raise InvalidArgumentError(f"{name}: on device '{dev}', expected '{device}'")
     if is_tensor(x):

@@ -225,6 +225,8 @@ class Plan:
             check_array(lead, "probs" if probs is not None else "q", dtypes=("float32",),
                         shape=(None,) * 3)  # raises the type error
         device = device_of(lead)
+        check_array(lead, "probs" if probs is not None else "q", dtypes=("float32",),
+                    shape=tuple(None for _ in lead.shape), device=None)  # type and device
         p = _ffi.SelectParamsC()
         self._lib.slkv_select_params_init(ctypes.byref(p))
         if probs is not None:
