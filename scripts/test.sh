@@ -12,13 +12,17 @@ scripts/get-model.sh all >/dev/null
 
 jobs="${SLKV_JOBS:-$(nproc)}"
 
-# A small Python environment (numpy, h5py; matplotlib for scripts/eval_plots.py's test) for the
-# tests that cross-check against Python.
+# A small Python environment for the tests that cross-check against Python and for the
+# Python package's own tests (python/tests: pytest, xxhash for plan writing, matplotlib for
+# slkv.plot). torch/transformers are not installed here (GBs; docs/python.md says how to run
+# those tests).
 make_test_python() {  # build dir
   local venv="$1/pyenv"
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import numpy, h5py' 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] ||
+    ! "$venv/bin/python" -c 'import numpy, h5py, pytest, xxhash, matplotlib' 2>/dev/null; then
     mkdir -p "$1"
-    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet numpy h5py >&2 \
+    python3 -m venv "$venv" &&
+      "$venv/bin/pip" install --quiet numpy h5py pytest xxhash matplotlib >&2 \
       || { echo "test.sh: could not set up $venv; Python cross-checks will not run" >&2; return 0; }
   fi
   # Apart, so that without matplotlib only the plot test skips.
