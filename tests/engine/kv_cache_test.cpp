@@ -73,3 +73,43 @@ TEST(KvCache, DecodeAppendsDoNotReallocateWithinReservedSlack) {
 
 }  // namespace
 }  // namespace slkv
+
+namespace slkv {
+namespace {
+
+// set_layer installs a layout in the runtime's compacted form (one stream per query head here)
+// and refuses an inconsistent one without touching the layer.
+TEST(KvCache, SetLayerInstallsACompactedLayoutAndRefusesBadOnes) {
+  KvCache cache(1, 2, 2);
+  append_positions(cache, 0, {0, 1, 2});
+  KvLayerStore s;
+  s.n_streams = 4;  // two query heads per KV head
+  s.offsets = {0, 2, 4, 7, 9};  // every stream with one row of slack or more
+  s.lengths = {1, 1, 2, 1};
+  s.keys.assign(9 * 2, 1.0f);
+  s.values.assign(9 * 2, 2.0f);
+  s.positions = {0, 0, 2, 0, 1, 2, 0, 2, 0};
+  KvLayerStore bad = s;
+  bad.positions[4] = 5;  // stream 2: positions 5, 2 not ascending
+  EXPECT_THROW(cache.set_layer(0, bad), Error);
+  bad = s;
+  bad.n_streams = 3;  // not a multiple of the KV heads
+  EXPECT_THROW(cache.set_layer(0, bad), Error);
+  bad = s;
+  bad.lengths[1] = 3;  // overflows its rows
+  EXPECT_THROW(cache.set_layer(0, bad), Error);
+  EXPECT_EQ(cache.n_streams(0), 2);  // untouched
+  EXPECT_EQ(cache.length(0, 1), 3);
+  cache.set_layer(0, s);
+  EXPECT_EQ(cache.n_streams(0), 4);
+  EXPECT_EQ(cache.total_entries(), 5);
+  EXPECT_EQ(cache.reserved_entries(), 9);
+  append_positions(cache, 0, {3});  // one more row per stream, into the slack
+  EXPECT_EQ(cache.reserved_entries(), 9);
+  EXPECT_EQ(cache.stream(0, 2).positions[2], 3);
+  cache.clear();  // back to one stream per KV head
+  EXPECT_EQ(cache.n_streams(0), 2);
+}
+
+}  // namespace
+}  // namespace slkv
