@@ -202,7 +202,8 @@ slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens, int
                         "caps has room for " + std::to_string(n_caps) + " heads, the plan has " +
                             std::to_string(n_heads) + " per layer",
                         plan);
-    if (layer < 0 || layer >= plan->plan.model.n_layers || n_tokens < 0)
+    if (layer < 0 || layer >= plan->plan.model.n_layers || n_tokens < 0 ||
+        n_tokens > kPlanMaxTokens)
       return capi::fail(SLKV_ERROR_INVALID_ARGUMENT,
                         "layer " + std::to_string(layer) + " or prompt length " +
                             std::to_string(n_tokens) + " out of range",
