@@ -1,4 +1,6 @@
 // C ABI: status names, errors, model description, plan load / info / caps.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -127,6 +129,13 @@ slkv_status slkv_plan_load_file(const char* path, const slkv_model_desc* model,
   return capi::guarded(nullptr, [&]() -> slkv_status {
     if (slkv_status s = capi::check_load_args(model, out_plan); s != SLKV_OK) return s;
     if (!path) return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "plan path is NULL");
+    // A directory would read as empty and a FIFO would block: only regular files are plans.
+    struct stat st {};
+    if (::stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+      return capi::fail(SLKV_ERROR_IO,
+                        std::string(path) + (S_ISDIR(st.st_mode) ? ": is a directory, expected a "
+                                                                   "plan file"
+                                                                 : ": not a regular file"));
     std::ifstream in(path, std::ios::binary);
     if (!in)
       return capi::fail(SLKV_ERROR_IO,

@@ -221,4 +221,12 @@ TEST(RuntimeHostile, GatherAndAppendRefuseIndicesOutsideDst) {
   EXPECT_EQ(slkv_compact_gather(&cp), SLKV_ERROR_INVALID_ARGUMENT);
 }
 
+TEST(RuntimeHostile, PlanPathThatIsADirectoryIsRefusedByName) {
+  const slkv_model_desc m = model_of(slkv::test::sample_plan());
+  slkv_plan* plan = nullptr;
+  EXPECT_EQ(slkv_plan_load_file("/tmp", &m, &plan), SLKV_ERROR_IO);
+  EXPECT_THAT(slkv_last_error(), HasSubstr("/tmp: is a directory"));
+  EXPECT_EQ(plan, nullptr);
+}
+
 }  // namespace
