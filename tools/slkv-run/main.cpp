@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -108,17 +109,23 @@ int run(const slkv::run::RunOptions& o) {
   if (!o.logits_out.empty()) {
     slkv::write_file_atomic_with(o.logits_out, [&](const std::string& tmp) {
       std::FILE* f = std::fopen(tmp.c_str(), "wb");
-      if (!f) throw slkv::Error(tmp + ": cannot open for writing");
+      if (!f) slkv::throw_file_error(o.logits_out, "cannot create a temporary file");
       bool ok = true;
+      std::vector<float> bad;  // first row with a non-finite logit
       session.forward(prompt, slkv::LogitsRows::kAll, [&](int64_t i, std::span<const float> l) {
         ok = ok && std::fwrite(l.data(), sizeof(float), l.size(), f) == l.size();
         if (i == n_prompt - 1) last.assign(l.begin(), l.end());
+        for (float v : l) {
+          if (!std::isfinite(v) && bad.empty()) bad.assign(l.begin(), l.end());
+        }
       });
-      if (std::fclose(f) != 0 || !ok) throw slkv::Error(tmp + ": write failed");
+      if (std::fclose(f) != 0 || !ok) slkv::throw_file_error(o.logits_out, "write failed");
+      slkv::check_logits_finite(bad);  // no logits file of NaNs
     });
   } else {
     last = session.forward_last(prompt);
   }
+  slkv::check_logits_finite(last);
   const double prompt_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   session.set_observer(nullptr);
