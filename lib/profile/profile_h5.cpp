@@ -7,6 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_checksum.hpp"
 
 namespace slkv::profile {
 namespace {
@@ -217,20 +218,47 @@ void check_values(const Io& io, const std::vector<T>& v, T max, const char* name
   }
 }
 
+// The profile as file bytes, built by libhdf5 in memory (core driver, no backing store): all
+// disk I/O, and so every disk-full or I/O error, happens in write_file_atomic, never inside
+// libhdf5 (which cannot close a file whose flush failed and crashes at exit). The bytes start
+// with the checksum's user block.
+std::string profile_image(const Io& io, const Profile& profile) {
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (fcpl.get() < 0 || fapl.get() < 0 || H5Pset_obj_track_times(fcpl.get(), false) < 0 ||
+      H5Pset_userblock(fcpl.get(), kProfileUserBlock) < 0 ||
+      H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/false) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0)
+    io.fail("HDF5: cannot set up an in-memory file");
+  Handle file(io.check(H5Fcreate(io.path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+                       "cannot create the HDF5 image"),
+              H5Fclose);
+  write_contents(io, file.get(), profile);
+  io.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush the HDF5 image");
+  const ssize_t n = H5Fget_file_image(file.get(), nullptr, 0);
+  if (n <= 0) io.fail("cannot get the HDF5 image");
+  std::string bytes(static_cast<size_t>(n), '\0');
+  if (H5Fget_file_image(file.get(), bytes.data(), bytes.size()) != n)
+    io.fail("cannot get the HDF5 image");
+  // The core driver's image leaves the user block out (addresses are relative to the
+  // superblock, so prepending it gives the file the sec2 driver would have written).
+  if (bytes.compare(0, 4, "\x89HDF") == 0) bytes.insert(0, kProfileUserBlock, '\0');
+  return bytes;
+}
+
 }  // namespace
 
 void write_profile(const std::string& path, const Profile& profile) {
   check_consistent(profile, path);
   h5::QuietErrors quiet;
-  write_file_atomic_with(path, [&](const std::string& tmp) {
-    Io io{tmp};
-    Handle file = io.create_file();
-    write_contents(io, file.get(), profile);
-    io.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush");
-  });
+  std::string bytes = profile_image(Io{path}, profile);
+  seal_profile_bytes(bytes);
+  write_file_atomic(path, bytes);
 }
 
 Profile read_profile(const std::string& path) {
+  // The checksum first: libhdf5 must never see a corrupted file (it can crash or hang on one).
+  verify_profile_bytes(read_file(path), path);
   h5::QuietErrors quiet;
   const Io io{path};
   Handle file = io.open_file();
