@@ -274,6 +274,9 @@ Profile read_profile(const std::string& path) {
     const std::string name(score_name(k));
     p.scores.values(k) = io.read_dataset<float>(scores.get(), name, {L, H});
     check_finite(io, p.scores.values(k), "scores/" + name);
+    for (float x : p.scores.values(k)) {
+      if (x < 0) io.fail("scores/" + name + " holds a negative value (scores are >= 0)");
+    }
     Handle d(io.check(H5Dopen2(scores.get(), name.c_str(), H5P_DEFAULT), name), H5Dclose);
     const auto n = io.read_attr<int64_t>(d.get(), "n_probes");
     switch (k) {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -20,6 +21,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
+#include "profile/h5_io.hpp"
 #include "profile/profile_checksum.hpp"
 #include "profile/profile_h5.hpp"
 
@@ -109,6 +111,50 @@ TEST(ProfileFaults, DiskFullIsAnErrorAndACleanExit) {
   EXPECT_EQ(slkv::read_file(path), "previous contents");
   for (const auto& e : std::filesystem::directory_iterator(slkv::test::scratch_dir()))
     EXPECT_THAT(e.path().string(), ::testing::Not(HasSubstr("full.h5.tmp"))) << "temp left";
+}
+
+// Well-formed files (checksum intact) with values the format forbids (issue 9, item 10):
+// negative or non-finite scores, a float64 dataset where float32 is specified.
+TEST(ProfileFaults, ForbiddenValuesAndTypesAreRefused) {
+  using slkv::profile::h5::Handle;
+  slkv::profile::h5::QuietErrors quiet;
+  const auto p = slkv::test::fixture_profile(3, 2, 4);
+  const auto path = temp_path("values.h5");
+  const slkv::profile::h5::Io io{path};
+  struct Case {
+    const char* dataset;
+    std::vector<float> values;
+    bool as_double;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"logic", {0.5f, -0.25f, 0.5f, 0.5f, 0.5f, 0.5f}, false, "scores/logic holds a negative"},
+      {"surface",
+       {0.5f, 0.5f, std::nanf(""), 0.5f, 0.5f, 0.5f},
+       false,
+       "scores/surface holds a NaN"},
+      {"ignore", {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, true, "wrong element type"},
+  };
+  for (const Case& c : cases) {
+    slkv::profile::write_profile(path, p);
+    {
+      Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+      ASSERT_GE(f.get(), 0);
+      Handle g(H5Gopen2(f.get(), "scores", H5P_DEFAULT), H5Gclose);
+      H5Ldelete(g.get(), c.dataset, H5P_DEFAULT);
+      if (c.as_double) {
+        io.dataset<double>(g.get(), c.dataset, {3, 2},
+                           std::vector<double>(c.values.begin(), c.values.end()));
+      } else {
+        io.dataset<float>(g.get(), c.dataset, {3, 2}, c.values);
+      }
+      Handle d(H5Dopen2(g.get(), c.dataset, H5P_DEFAULT), H5Dclose);
+      io.attr<int64_t>(d.get(), "n_probes", 4);
+    }
+    slkv::profile::seal_profile(path);
+    EXPECT_THAT(read_error(path), HasSubstr(c.expect)) << c.dataset;
+    EXPECT_THAT(read_error(path), HasSubstr(path));
+  }
 }
 
 }  // namespace
