@@ -9,6 +9,7 @@
 #include "ablation_job.hpp"
 #include "cli_options.hpp"
 #include "core/error.hpp"
+#include "output_checks.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/summary.hpp"
 #include "profile_job.hpp"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
       std::cerr << "slkv-profile: MODEL is required (or --summary PROFILE.h5); see --help\n";
       return kExitUsage;
     }
+    check_profile_outputs(opt);  // before any model work
     if (!opt.ablate_profile.empty()) return run_ablation(opt);
     return run_profile(opt);
   } catch (const slkv::Error& e) {
