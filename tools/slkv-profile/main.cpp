@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
     check_profile_outputs(opt);  // before any model work
     if (!opt.ablate_profile.empty()) return run_ablation(opt);
     return run_profile(opt);
+  } catch (const slkv::UsageError& e) {
+    std::cerr << "slkv-profile: " << e.what() << " (see --help)\n";
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::cerr << "slkv-profile: " << e.what() << "\n";
     return kExitError;

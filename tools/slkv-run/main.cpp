@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/atomic_file.hpp"
@@ -67,11 +68,40 @@ class LastRowsRecorder : public slkv::AttentionObserver {
 
 std::string prompt_text(const slkv::run::RunOptions& o) {
   if (!o.prompt_file.empty()) return slkv::read_file(o.prompt_file);
-  if (o.prompt.empty()) throw slkv::Error("give --prompt TEXT or --prompt-file FILE");
+  if (o.prompt.empty()) throw slkv::UsageError("give --prompt TEXT or --prompt-file FILE");
   return o.prompt;
 }
 
+// Before any work: outputs writable, not an input, not each other (docs/reliability.md).
+void check_outputs(const slkv::run::RunOptions& o) {
+  std::vector<std::string> inputs = {o.model, o.prompt_file};
+  for (const auto& [path, option] :
+       {std::pair{o.logits_out, "--logits-out"}, std::pair{o.attn_out, "--attn-out"}}) {
+    if (path.empty()) continue;
+    slkv::check_output_path(path);
+    slkv::check_output_not_input(path, option, inputs);
+    inputs.push_back(path);
+  }
+}
+
+// Past its context a model's positions are untrained and the KV cache grows without bound (a
+// 105K-token prompt on an 8K model ran for hours): refused.
+void check_context(const slkv::ModelConfig& config, int64_t n_prompt, int64_t max_new) {
+  const int64_t n_ctx = config.context_length;
+  if (n_ctx <= 0 || n_prompt + max_new <= n_ctx) return;
+  if (n_prompt > n_ctx) {
+    throw slkv::Error("the prompt has " + std::to_string(n_prompt) +
+                      " tokens, more than the model's context of " + std::to_string(n_ctx) +
+                      " tokens; shorten it");
+  }
+  throw slkv::Error("the prompt (" + std::to_string(n_prompt) + " tokens) plus --max-new " +
+                    std::to_string(max_new) + " exceeds the model's context of " +
+                    std::to_string(n_ctx) + " tokens; use --max-new " +
+                    std::to_string(n_ctx - n_prompt) + " or less");
+}
+
 int run(const slkv::run::RunOptions& o) {
+  check_outputs(o);
   auto checkpoint = slkv::Checkpoint::open(o.model);
   const slkv::ModelConfig& config = checkpoint->config();
   slkv::Tokenizer tokenizer =
@@ -92,6 +122,7 @@ int run(const slkv::run::RunOptions& o) {
   }
   if (prompt.empty()) throw slkv::Error("the prompt encodes to no tokens");
   const int64_t n_prompt = static_cast<int64_t>(prompt.size());
+  check_context(config, n_prompt, o.max_new);
   if (!o.attn_out.empty() && o.attn_rows > n_prompt) {
     throw slkv::Error("--attn-rows " + std::to_string(o.attn_rows) + " exceeds the prompt's " +
                       std::to_string(n_prompt) + " tokens");
@@ -183,6 +214,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run(options);
+  } catch (const slkv::UsageError& e) {
+    std::fprintf(stderr, "slkv-run: %s (see --help)\n", e.what());
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-run: %s\n", e.what());
     return kExitBadInput;
