@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <string_view>
+#include <utility>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -96,6 +98,23 @@ void write_root(const Io& io, hid_t root, const ProfileMeta& m) {
   io.attr_string(root, "created_utc", m.created_utc);
 }
 
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 ProfileMeta read_root(const Io& io, hid_t root) {
   if (io.read_attr_string(root, "schema") != kProfileSchemaName) {
     io.fail("not an slkv profile (root attribute schema is not " + std::string(kProfileSchemaName) +
@@ -123,6 +142,12 @@ ProfileMeta read_root(const Io& io, hid_t root) {
   m.teacher_forced = io.read_attr<uint8_t>(root, "teacher_forced") != 0;
   m.tool_version = io.read_attr_string(root, "tool_version");
   m.created_utc = io.read_attr_string(root, "created_utc");
+  // Strings that go into plans (JSON) must be UTF-8: refused here by name, not in the writer.
+  for (const auto& [name, value] :
+       {std::pair{"model_fingerprint", &m.model_fingerprint}, std::pair{"arch", &m.arch},
+        std::pair{"tool_version", &m.tool_version}, std::pair{"model_name", &m.model_name}}) {
+    if (!valid_utf8(*value)) io.fail(std::string("root attribute ") + name + " is not UTF-8");
+  }
   constexpr int64_t kMaxHeads = 1 << 20;
   if (m.n_layers <= 0 || m.n_query_heads <= 0 || m.n_layers * m.n_query_heads > kMaxHeads) {
     io.fail("implausible head shape [" + std::to_string(m.n_layers) + ", " +

@@ -157,4 +157,22 @@ TEST(ProfileFaults, ForbiddenValuesAndTypesAreRefused) {
   }
 }
 
+// A root string that goes into plans is not UTF-8: an error naming the attribute (the plan
+// writer's JSON would otherwise throw, exit 3).
+TEST(ProfileFaults, NonUtf8RootStringsAreRefused) {
+  using slkv::profile::h5::Handle;
+  slkv::profile::h5::QuietErrors quiet;
+  const auto path = temp_path("utf8.h5");
+  const slkv::profile::h5::Io io{path};
+  slkv::profile::write_profile(path, slkv::test::fixture_profile(2, 2, 3));
+  {
+    Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    ASSERT_GE(f.get(), 0);
+    H5Adelete(f.get(), "arch");
+    io.attr_string(f.get(), "arch", "lla\xffma");
+  }
+  slkv::profile::seal_profile(path);
+  EXPECT_THAT(read_error(path), HasSubstr("root attribute arch is not UTF-8"));
+}
+
 }  // namespace
