@@ -260,7 +260,7 @@ Plan plan_from_json(std::string_view text, const std::string& src) {
   };
   try {
     doc = nlohmann::json::parse(text.begin(), text.end(), no_duplicates);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range: 1e99999
     fail(src, std::string("not valid JSON: ") + e.what(), PlanError::Kind::kParse);
   }
   if (!duplicate.empty())

@@ -221,6 +221,18 @@ TEST(RuntimeHostile, GatherAndAppendRefuseIndicesOutsideDst) {
   EXPECT_EQ(slkv_compact_gather(&cp), SLKV_ERROR_INVALID_ARGUMENT);
 }
 
+// Found by fuzz_plan: a number too large for a double threw nlohmann's out_of_range, which the
+// loader did not map to a status.
+TEST(RuntimeHostile, NumbersBeyondDoubleAreAParseError) {
+  const Plan p = slkv::test::sample_plan();
+  std::string text = slkv::runtime::plan_to_json(p);
+  text.replace(text.find("\"window\": 4"), 11, "\"window\": 5e57686");
+  slkv_plan* plan = nullptr;
+  EXPECT_EQ(load_text(text, model_of(p), &plan), SLKV_ERROR_PARSE);
+  EXPECT_THAT(slkv_last_error(), HasSubstr("not valid JSON"));
+  EXPECT_EQ(plan, nullptr);
+}
+
 TEST(RuntimeHostile, PlanPathThatIsADirectoryIsRefusedByName) {
   const slkv_model_desc m = model_of(slkv::test::sample_plan());
   slkv_plan* plan = nullptr;
