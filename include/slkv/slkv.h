@@ -126,7 +126,8 @@ SLKV_API void slkv_plan_info_init(slkv_plan_info* info);
 SLKV_API slkv_status slkv_plan_get_info(slkv_plan* plan, slkv_plan_info* info);
 
 /* caps: [n_caps >= n_plan_heads] integer tokens kept beyond the window for a prompt of
- * n_tokens tokens (docs/budget-format.md, "Caps for a prompt"). Setup call: may allocate
+ * n_tokens tokens, 0 <= n_tokens <= INT32_MAX (docs/budget-format.md, "Caps for a prompt";
+ * SLKV_ERROR_INVALID_ARGUMENT outside that range). Setup call: may allocate
  * small temporaries (O(n_layers + n_plan_heads)). */
 SLKV_API slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens, int64_t* caps,
                                     size_t n_caps);
@@ -185,7 +186,9 @@ SLKV_API slkv_status slkv_select(slkv_plan* plan, const slkv_select_params* para
 /* ---- compaction -------------------------------------------------------------------------- */
 
 /* offsets [n_plan_heads + 1] rows: offsets[h + 1] = offsets[h] + n_kept[h] + slack_rows;
- * lengths [n_plan_heads] = n_kept. Head h owns rows [offsets[h], offsets[h + 1]). */
+ * lengths [n_plan_heads] = n_kept. Head h owns rows [offsets[h], offsets[h + 1]).
+ * SLKV_ERROR_INVALID_ARGUMENT (nothing written) when an n_kept is negative or the total row
+ * count would not fit in int64_t. */
 SLKV_API slkv_status slkv_compact_layout(const int32_t* n_kept, int64_t n_plan_heads,
                                          int64_t slack_rows, int64_t* offsets, int32_t* lengths);
 
@@ -208,7 +211,11 @@ typedef struct slkv_compact_params {
 
 SLKV_API void slkv_compact_params_init(slkv_compact_params* params);
 
-/* dst rows offsets[h] + i = src row (kept[h, i], kv head of h), i < lengths[h]. */
+/* dst rows offsets[h] + i = src row (kept[h, i], kv head of h), i < lengths[h].
+ * Both CPU calls check every index they write through before writing anything: offsets start
+ * at >= 0 and never decrease, 0 <= lengths[h] <= offsets[h + 1] - offsets[h] (gather also
+ * lengths[h] <= kept_stride, kept positions in [0, n_tokens)), and the byte size of
+ * offsets[n_plan_heads] rows fits in size_t; otherwise SLKV_ERROR_INVALID_ARGUMENT. */
 SLKV_API slkv_status slkv_compact_gather(const slkv_compact_params* params);
 
 /* Append one decoded token to every plan head: rows [n_kv_heads, head_dim]. O(1) per head;

@@ -20,7 +20,13 @@ namespace slkv::compile {
 
 namespace {
 
+// A bad option value: a usage error (exit 2).
 [[noreturn]] void option_error(const std::string& flag, const std::string& what) {
+  throw UsageError("option " + flag + ": " + what);
+}
+
+// A budget the model or prompt cannot meet: bad input (exit 1, docs/cli.md).
+[[noreturn]] void budget_error(const std::string& flag, const std::string& what) {
   throw Error("option " + flag + ": " + what);
 }
 
@@ -48,12 +54,12 @@ ModelShape parse_shape(const std::string& text) {
       used = 0;
     }
     if (used != part.size() || part.empty() || v <= 0) {
-      throw Error("--shape \"" + text + "\": expected four positive integers L,H,KVH,D");
+      throw UsageError("--shape \"" + text + "\": expected four positive integers L,H,KVH,D");
     }
     *fields[i++] = v;
   }
   if (i != 4 || std::count(text.begin(), text.end(), ',') != 3) {
-    throw Error("--shape \"" + text + "\": expected four positive integers L,H,KVH,D");
+    throw UsageError("--shape \"" + text + "\": expected four positive integers L,H,KVH,D");
   }
   validate_shape(shape);
   return shape;
@@ -90,8 +96,10 @@ void validate_options(const CompileOptions& o, const ModelShape& shape) {
   if (o.pooling != "max" && o.pooling != "avg" && o.pooling != "none") {
     option_error("--pooling", "must be max, avg or none");
   }
-  if (o.pooling_kernel < 1 || o.pooling_kernel % 2 == 0) {
-    option_error("--kernel", "must be a positive odd number");
+  if (o.pooling_kernel < 1 || o.pooling_kernel % 2 == 0 ||
+      o.pooling_kernel > runtime::kPlanMaxPoolingKernel) {
+    option_error("--kernel", "must be an odd number in [1, " +
+                                 std::to_string(runtime::kPlanMaxPoolingKernel) + "]");
   }
   auto check_beta = [](const char* flag, double beta) {
     if (!(beta >= 1.0)) option_error(flag, "must be >= 1 (got " + number(beta) + ")");
@@ -114,19 +122,19 @@ void validate_options(const CompileOptions& o, const ModelShape& shape) {
   if (o.budget_tokens) {
     const int64_t b_tot = *o.budget_tokens;
     if (b_tot < o.window + o.min_cap) {
-      option_error("--budget", "budget " + std::to_string(b_tot) +
+      budget_error("--budget", "budget " + std::to_string(b_tot) +
                                    " cannot be met: every head keeps the window (" +
                                    std::to_string(o.window) + ") plus min-cap (" +
                                    std::to_string(o.min_cap) + ")");
     }
     if (o.prompt_tokens && b_tot > *o.prompt_tokens) {
-      option_error("--budget", "budget " + std::to_string(b_tot) +
+      budget_error("--budget", "budget " + std::to_string(b_tot) +
                                    " tokens per head exceeds the prompt length " +
                                    std::to_string(*o.prompt_tokens) +
                                    " (the runtime would keep everything)");
     }
     if (b_tot > (int64_t{1} << 40) / (shape.n_layers * shape.n_heads)) {
-      option_error("--budget", "budget " + std::to_string(b_tot) + " is absurdly large");
+      budget_error("--budget", "budget " + std::to_string(b_tot) + " is absurdly large");
     }
   } else {
     if (!(*o.budget_ratio > 0.0 && *o.budget_ratio <= 1.0)) {

@@ -17,7 +17,7 @@ std::string plan_text(const runtime::Plan& plan) {
 }
 
 void write_plan(const runtime::Plan& plan, const std::string& path) {
-  write_file_atomic(path, plan_text(plan));
+  write_file_atomic(path, plan_text(plan), OutputKind::kText);
 }
 
 }  // namespace slkv::compile

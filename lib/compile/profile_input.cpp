@@ -28,9 +28,12 @@ bool looks_like_profile(const std::string& path) {
   static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return true;
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  unsigned char head[8] = {};
-  return f && std::fread(head, 1, sizeof head, f.get()) == sizeof head &&
-         std::memcmp(head, kSignature, sizeof head) == 0;
+  // The HDF5 signature, or the checksum block profiles start with (profile_checksum.hpp).
+  static constexpr char kChecksumMagic[] = "slkv.profile checksum\n";
+  char head[sizeof kChecksumMagic - 1] = {};
+  const size_t n = f ? std::fread(head, 1, sizeof head, f.get()) : 0;
+  return (n >= sizeof kSignature && std::memcmp(head, kSignature, sizeof kSignature) == 0) ||
+         (n == sizeof head && std::memcmp(head, kChecksumMagic, sizeof head) == 0);
 }
 
 ProfileInput profile_input(const profile::Profile& p, const std::string& path,

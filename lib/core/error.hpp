@@ -14,6 +14,13 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A bad command line found after parsing: a missing, conflicting or out-of-range option. The
+// tools exit 2 for it, as for parse errors (docs/cli.md); other Errors exit 1.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Error about a file: "<path>: <what>" or "<path>: at byte <offset>: <what>".
 [[noreturn]] void throw_file_error(std::string_view path, std::string_view what);
 [[noreturn]] void throw_file_error(std::string_view path, uint64_t offset, std::string_view what);

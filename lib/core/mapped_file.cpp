@@ -14,7 +14,8 @@
 namespace slkv {
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open before the regular-file check below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw_file_error(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -24,7 +25,8 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw_file_error(path, "not a regular file");
+    throw_file_error(path, S_ISDIR(st.st_mode) ? "is a directory, expected a file"
+                                               : "not a regular file (a FIFO, device or socket)");
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {

@@ -2,13 +2,26 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <string>
 
 #include "core/error.hpp"
 
 namespace slkv {
 
+void check_logits_finite(std::span<const float> logits) {
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (!std::isfinite(logits[i])) {
+      throw Error("the model's logits are not finite (" + std::to_string(logits[i]) +
+                  " for token id " + std::to_string(i) +
+                  "): its weights or activations overflow, so no token can be chosen");
+    }
+  }
+}
+
 int32_t argmax(std::span<const float> logits) {
   SLKV_CHECK(!logits.empty(), "argmax of empty logits");
+  check_logits_finite(logits);
   size_t best = 0;
   for (size_t i = 1; i < logits.size(); ++i) {
     if (logits[i] > logits[best]) best = i;

@@ -27,8 +27,13 @@ struct GenerateResult {
   int64_t n_decoded = 0;  // forward passes after the prompt
 };
 
-// Index of the largest logit; the first one on ties (as torch.argmax).
+// Index of the largest logit; the first one on ties (as torch.argmax). Throws slkv::Error (via
+// check_logits_finite) when a logit is NaN or infinite.
 int32_t argmax(std::span<const float> logits);
+
+// Throws slkv::Error when a logit is NaN or infinite: the weights (or activations) of the model
+// overflow, and any token picked from such logits would be meaningless.
+void check_logits_finite(std::span<const float> logits);
 
 // Greedy decoding after a prefill already done on `session`: `last_logits` [vocab] are the
 // logits of the last prompt token. Fills output_ids, stopped, decode_seconds, n_decoded.

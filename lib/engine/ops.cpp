@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/parallel_guard.hpp"
 #include "engine/matvec.hpp"
 #include "engine/matvec_int8.hpp"
 #include "model/quant.hpp"
@@ -84,28 +85,33 @@ void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_
   if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
     scratch.per_thread.resize(static_cast<size_t>(n_threads));
   }
+  ParallelGuard guard;  // a throwing dequantization must not leave the region
 #pragma omp parallel for schedule(dynamic) if (n_chunks > 1)
   for (int64_t chunk = 0; chunk < n_chunks; ++chunk) {
-    const int64_t r0 = chunk * chunk_rows;
-    const int64_t rows = std::min(chunk_rows, n_out - r0);
-    const float* w;  // [rows, in]
-    if (direct) {
-      w = reinterpret_cast<const float*>(weight.data) + (out_begin + r0) * in;
-    } else {
-      std::vector<float>& buf = scratch.per_thread[static_cast<size_t>(omp_get_thread_num())];
-      if (static_cast<int64_t>(buf.size()) < rows * in) buf.resize(static_cast<size_t>(rows * in));
-      dequantize_rows(weight, out_begin + r0, out_begin + r0 + rows, buf.data());
-      w = buf.data();
-    }
-    if (n_rows == 1) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
-                  w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
-                  static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,
-                  static_cast<int>(in), 0.0f, y + r0, static_cast<int>(n_out));
-    }
+    guard.run([&] {
+      const int64_t r0 = chunk * chunk_rows;
+      const int64_t rows = std::min(chunk_rows, n_out - r0);
+      const float* w;  // [rows, in]
+      if (direct) {
+        w = reinterpret_cast<const float*>(weight.data) + (out_begin + r0) * in;
+      } else {
+        std::vector<float>& buf = scratch.per_thread[static_cast<size_t>(omp_get_thread_num())];
+        if (static_cast<int64_t>(buf.size()) < rows * in)
+          buf.resize(static_cast<size_t>(rows * in));
+        dequantize_rows(weight, out_begin + r0, out_begin + r0 + rows, buf.data());
+        w = buf.data();
+      }
+      if (n_rows == 1) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(in), 1.0f,
+                    w, static_cast<int>(in), x, 1, 0.0f, y + r0, 1);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_rows),
+                    static_cast<int>(rows), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w,
+                    static_cast<int>(in), 0.0f, y + r0, static_cast<int>(n_out));
+      }
+    });
   }
+  guard.rethrow();
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {

@@ -281,6 +281,8 @@ ModelConfig load_hf_config(const std::string& dir) {
   } catch (const json::parse_error& e) {
     throw_file_error(config_path, e.byte > 0 ? e.byte - 1 : 0,
                      std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number too large for a double
+    throw_file_error(config_path, std::string("malformed JSON: ") + e.what());
   }
   ModelConfig c = config_from_hf_json(j, config_path);
   if (c.name.empty()) c.name = fs::path(dir).lexically_normal().filename().string();
@@ -297,7 +299,7 @@ ModelConfig load_hf_config(const std::string& dir) {
       if (g.is_object()) {
         for (int64_t id : Fields(g, gen.string()).get_ids("eos_token_id")) add_stop(id);
       }
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       throw_file_error(gen.string(), std::string("malformed JSON: ") + e.what());
     }
   }
@@ -306,7 +308,7 @@ ModelConfig load_hf_config(const std::string& dir) {
     json t;
     try {
       t = json::parse(read_file(tok.string()));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       throw_file_error(tok.string(), std::string("malformed JSON: ") + e.what());
     }
     if (t.is_object() && t.contains("added_tokens") && t["added_tokens"].is_array()) {

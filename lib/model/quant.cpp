@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/parallel_guard.hpp"
 #include "model/quant_blocks.hpp"
 
 namespace slkv {
@@ -49,13 +50,17 @@ void decode_parallel(GgmlType type, const GgmlTypeTraits& traits, const uint8_t*
   const int64_t chunk_blocks = std::max<int64_t>(1, kChunkElements / traits.block_elements);
   const int64_t n_chunks = (n_blocks + chunk_blocks - 1) / chunk_blocks;
   // Dynamic: a preempted thread (shared machines) does not hold up the whole tensor.
+  ParallelGuard guard;
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t c = 0; c < n_chunks; ++c) {
     const int64_t b0 = c * chunk_blocks;
     const int64_t nb = std::min(chunk_blocks, n_blocks - b0);
-    detail::dequantize_blocks(type, src + b0 * traits.block_bytes, dst + b0 * traits.block_elements,
-                              nb);
+    guard.run([&] {
+      detail::dequantize_blocks(type, src + b0 * traits.block_bytes,
+                                dst + b0 * traits.block_elements, nb);
+    });
   }
+  guard.rethrow();
 }
 
 std::string tensor_where(const TensorInfo& t) {

@@ -77,6 +77,8 @@ json parse_json(const std::string& path, uint64_t base_offset, std::string_view 
   } catch (const json::parse_error& e) {
     throw_file_error(path, base_offset + (e.byte > 0 ? e.byte - 1 : 0),
                      std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number too large for a double
+    throw_file_error(path, std::string("malformed JSON header: ") + e.what());
   }
   if (!duplicate.empty()) throw_file_error(path, base_offset, "duplicate key '" + duplicate + "'");
   return j;

@@ -101,7 +101,7 @@ void write_probes_jsonl(const std::string& path, const std::vector<Probe>& probe
     out += probe_to_json(p).dump();
     out += '\n';
   }
-  write_file_atomic(path, out);
+  write_file_atomic(path, out, OutputKind::kText);
 }
 
 std::vector<Probe> read_probes_jsonl(const std::string& path) {

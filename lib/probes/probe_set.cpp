@@ -220,7 +220,20 @@ Probe build_probe(const ProbeConfig& config, const Haystack& haystack, const Tex
       HaystackSentence s = stream->next();
       std::string text = (s.paragraph_start ? "\n\n" : " ") + s.text;
       std::vector<int32_t> ids = encoder.encode(text);
-      if (boundary.back() + static_cast<int64_t>(ids.size()) > budget || ids.empty()) break;
+      if (boundary.back() + static_cast<int64_t>(ids.size()) > budget || ids.empty()) {
+        // A haystack whose sentences are too long (text without sentence ends is one
+        // "sentence") would silently give probes far shorter than asked for. (Short lengths
+        // may legitimately leave up to 128 tokens of room.)
+        if (budget - boundary.back() > std::max<int64_t>(budget / 2, 128)) {
+          throw Error("probe " + std::to_string(index) + ": the haystack fills only " +
+                      std::to_string(boundary.back()) + " of " + std::to_string(budget) +
+                      " tokens for length " + std::to_string(length) + ": its next sentence has " +
+                      std::to_string(ids.size()) +
+                      " tokens (sentences end with '.', '!' or '?'; split the text into shorter "
+                      "sentences)");
+        }
+        break;
+      }
       boundary.push_back(boundary.back() + static_cast<int64_t>(ids.size()));
       sentences.push_back({std::move(text), std::move(ids)});
     }

@@ -194,6 +194,15 @@ std::vector<T> Io::read_dataset(hid_t loc, const std::string& name,
   if (n == 0) return out;
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "cannot open dataset " + name),
            H5Dclose);
+  // The element type is part of the format: no silent conversion (e.g. float64 to float32).
+  Handle ftype(check(H5Dget_type(d.get()), "type of " + name), H5Tclose);
+  if (H5Tequal(ftype.get(), Type<T>::file()) <= 0) {
+    fail("dataset " + name + " has the wrong element type (class " +
+         std::to_string(static_cast<int>(H5Tget_class(ftype.get()))) + ", " +
+         std::to_string(H5Tget_size(ftype.get())) + " bytes); the format says " +
+         std::to_string(H5Tget_size(Type<T>::file())) + "-byte " +
+         (H5Tget_class(Type<T>::file()) == H5T_FLOAT ? "float" : "integer") + " little-endian");
+  }
   check(H5Dread(d.get(), Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
         "cannot read dataset " + name + " (wrong element type?)");
   return out;

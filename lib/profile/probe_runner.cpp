@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/error.hpp"
+#include "core/parallel_guard.hpp"
 #include "engine/generate.hpp"
 #include "profile/answer_judge.hpp"
 #include "profile/scores.hpp"
@@ -143,12 +144,16 @@ ProbeRunResult ProbeRunner::run(const probes::Probe& probe) {
     tap_->check_complete();
     const auto t0 = Clock::now();
     const int64_t n_pairs = n_layers * n_heads;
+    ParallelGuard guard;  // a non-finite attention row throws; never out of the region
 #pragma omp parallel for schedule(dynamic)
     for (int64_t i = 0; i < n_pairs; ++i) {
       const int64_t l = i / n_heads;
       const int64_t h = i % n_heads;
-      stats_.observe(static_cast<int>(l), static_cast<int>(h), step, tap_->row(l, h), token);
+      guard.run([&] {
+        stats_.observe(static_cast<int>(l), static_cast<int>(h), step, tap_->row(l, h), token);
+      });
     }
+    guard.rethrow();
     result.stats_seconds += seconds_since(t0);
   };
   // `answer_ids` already ends with `token`.

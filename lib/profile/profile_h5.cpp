@@ -3,12 +3,15 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <string_view>
+#include <utility>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
 #include "profile/profile_h5_sections.hpp"
 #include "profile/profile_h5_logic.hpp"
+#include "profile/profile_checksum.hpp"
 
 namespace slkv::profile {
 namespace {
@@ -114,6 +117,23 @@ void write_meta(const Io& io, hid_t root, const ProfileMeta& m, const char* sche
   io.attr_string(root, "created_utc", m.created_utc);
 }
 
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 ProfileMeta read_meta(const Io& io, hid_t root, const char* schema, int max_version) {
   const std::string found = io.read_attr_string(root, "schema");
   if (found != schema) {
@@ -142,6 +162,12 @@ ProfileMeta read_meta(const Io& io, hid_t root, const char* schema, int max_vers
   m.teacher_forced = io.read_attr<uint8_t>(root, "teacher_forced") != 0;
   m.tool_version = io.read_attr_string(root, "tool_version");
   m.created_utc = io.read_attr_string(root, "created_utc");
+  // Strings that go into plans (JSON) must be UTF-8: refused here by name, not in the writer.
+  for (const auto& [name, value] :
+       {std::pair{"model_fingerprint", &m.model_fingerprint}, std::pair{"arch", &m.arch},
+        std::pair{"tool_version", &m.tool_version}, std::pair{"model_name", &m.model_name}}) {
+    if (!valid_utf8(*value)) io.fail(std::string("root attribute ") + name + " is not UTF-8");
+  }
   constexpr int64_t kMaxHeads = 1 << 20;
   if (m.n_layers <= 0 || m.n_query_heads <= 0 || m.n_layers * m.n_query_heads > kMaxHeads) {
     io.fail("implausible head shape [" + std::to_string(m.n_layers) + ", " +
@@ -279,20 +305,47 @@ void write_contents(const Io& io, hid_t file, const Profile& p) {
   write_logic_extras(io, file, p);
 }
 
+// The profile as file bytes, built by libhdf5 in memory (core driver, no backing store): all
+// disk I/O, and so every disk-full or I/O error, happens in write_file_atomic, never inside
+// libhdf5 (which cannot close a file whose flush failed and crashes at exit). The bytes start
+// with the checksum's user block.
+std::string profile_image(const Io& io, const Profile& profile) {
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (fcpl.get() < 0 || fapl.get() < 0 || H5Pset_obj_track_times(fcpl.get(), false) < 0 ||
+      H5Pset_userblock(fcpl.get(), kProfileUserBlock) < 0 ||
+      H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/false) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0)
+    io.fail("HDF5: cannot set up an in-memory file");
+  Handle file(io.check(H5Fcreate(io.path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+                       "cannot create the HDF5 image"),
+              H5Fclose);
+  write_contents(io, file.get(), profile);
+  io.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush the HDF5 image");
+  const ssize_t n = H5Fget_file_image(file.get(), nullptr, 0);
+  if (n <= 0) io.fail("cannot get the HDF5 image");
+  std::string bytes(static_cast<size_t>(n), '\0');
+  if (H5Fget_file_image(file.get(), bytes.data(), bytes.size()) != n)
+    io.fail("cannot get the HDF5 image");
+  // The core driver's image leaves the user block out (addresses are relative to the
+  // superblock, so prepending it gives the file the sec2 driver would have written).
+  if (bytes.compare(0, 4, "\x89HDF") == 0) bytes.insert(0, kProfileUserBlock, '\0');
+  return bytes;
+}
+
 }  // namespace
 
 void write_profile(const std::string& path, const Profile& profile) {
   check_consistent(profile, path);
   h5::QuietErrors quiet;
-  write_file_atomic_with(path, [&](const std::string& tmp) {
-    Io io{tmp};
-    Handle file = io.create_file();
-    write_contents(io, file.get(), profile);
-    io.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush");
-  });
+  std::string bytes = profile_image(Io{path}, profile);
+  seal_profile_bytes(bytes);
+  write_file_atomic(path, bytes);
 }
 
 Profile read_profile(const std::string& path) {
+  // The checksum first: libhdf5 must never see a corrupted file (it can crash or hang on one).
+  verify_profile_bytes(read_file(path), path);
   h5::QuietErrors quiet;
   const Io io{path};
   Handle file = io.open_file();
@@ -308,6 +361,9 @@ Profile read_profile(const std::string& path) {
     const std::string name(score_name(k));
     p.scores.values(k) = io.read_dataset<float>(scores.get(), name, {L, H});
     check_finite(io, p.scores.values(k), "scores/" + name);
+    for (float x : p.scores.values(k)) {
+      if (x < 0) io.fail("scores/" + name + " holds a negative value (scores are >= 0)");
+    }
     Handle d(io.check(H5Dopen2(scores.get(), name.c_str(), H5P_DEFAULT), name), H5Dclose);
     const auto n = io.read_attr<int64_t>(d.get(), "n_probes");
     switch (k) {

@@ -1,4 +1,6 @@
 // C ABI: status names, errors, model description, plan load / info / caps.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -127,6 +129,13 @@ slkv_status slkv_plan_load_file(const char* path, const slkv_model_desc* model,
   return capi::guarded(nullptr, [&]() -> slkv_status {
     if (slkv_status s = capi::check_load_args(model, out_plan); s != SLKV_OK) return s;
     if (!path) return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "plan path is NULL");
+    // A directory would read as empty and a FIFO would block: only regular files are plans.
+    struct stat st {};
+    if (::stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+      return capi::fail(SLKV_ERROR_IO,
+                        std::string(path) + (S_ISDIR(st.st_mode) ? ": is a directory, expected a "
+                                                                   "plan file"
+                                                                 : ": not a regular file"));
     std::ifstream in(path, std::ios::binary);
     if (!in)
       return capi::fail(SLKV_ERROR_IO,
@@ -202,7 +211,8 @@ slkv_status slkv_plan_caps(slkv_plan* plan, int64_t layer, int64_t n_tokens, int
                         "caps has room for " + std::to_string(n_caps) + " heads, the plan has " +
                             std::to_string(n_heads) + " per layer",
                         plan);
-    if (layer < 0 || layer >= plan->plan.model.n_layers || n_tokens < 0)
+    if (layer < 0 || layer >= plan->plan.model.n_layers || n_tokens < 0 ||
+        n_tokens > kPlanMaxTokens)
       return capi::fail(SLKV_ERROR_INVALID_ARGUMENT,
                         "layer " + std::to_string(layer) + " or prompt length " +
                             std::to_string(n_tokens) + " out of range",

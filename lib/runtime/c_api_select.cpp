@@ -141,14 +141,10 @@ slkv_status slkv_select(slkv_plan* plan, const slkv_select_params* params) {
 
 slkv_status slkv_compact_layout(const int32_t* n_kept, int64_t n_plan_heads, int64_t slack_rows,
                                 int64_t* offsets, int32_t* lengths) {
-  if (!n_kept || !offsets || !lengths || n_plan_heads <= 0 || slack_rows < 0)
-    return capi::fail(SLKV_ERROR_INVALID_ARGUMENT,
-                      "slkv_compact_layout: NULL array, n_plan_heads <= 0 or slack_rows < 0");
-  for (int64_t h = 0; h < n_plan_heads; ++h) {
-    if (n_kept[h] < 0)
-      return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "slkv_compact_layout: negative n_kept");
-  }
-  compact_layout(n_kept, n_plan_heads, slack_rows, offsets, lengths);
+  if (!n_kept || !offsets || !lengths)
+    return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "slkv_compact_layout: NULL array");
+  if (const char* problem = compact_layout(n_kept, n_plan_heads, slack_rows, offsets, lengths))
+    return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, std::string("slkv_compact_layout: ") + problem);
   capi::clear_error();
   return SLKV_OK;
 }
@@ -183,6 +179,9 @@ slkv_status slkv_compact_append(const slkv_compact_params* params, const void* r
     CompactConfig cfg;
     if (slkv_status s = capi::check_compact(params, &cfg); s != SLKV_OK) return s;
     if (!rows) return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "slkv_compact_append: rows is NULL");
+    if (const char* problem = compact_check_layout(cfg, params->offsets, params->lengths))
+      return capi::fail(SLKV_ERROR_INVALID_ARGUMENT,
+                        std::string("slkv_compact_append: ") + problem);
     if (const char* problem =
             compact_append(cfg, rows, params->offsets, params->lengths, params->dst))
       return capi::fail(SLKV_ERROR_BUFFER_TOO_SMALL,

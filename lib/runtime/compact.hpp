@@ -29,9 +29,16 @@ struct CompactConfig {
   int64_t row_bytes() const { return head_dim * elem_bytes; }
 };
 
-// offsets[h + 1] = offsets[h] + n_kept[h] + slack_rows; lengths[h] = n_kept[h].
-void compact_layout(const int32_t* n_kept, int64_t n_plan_heads, int64_t slack_rows,
-                    int64_t* offsets, int32_t* lengths);
+// offsets[h + 1] = offsets[h] + n_kept[h] + slack_rows; lengths[h] = n_kept[h]. Returns the
+// problem (nothing written) when an n_kept or slack_rows is negative or a sum overflows int64_t.
+const char* compact_layout(const int32_t* n_kept, int64_t n_plan_heads, int64_t slack_rows,
+                           int64_t* offsets, int32_t* lengths);
+
+// Checks the caller's layout before anything is written through it: offsets[0] >= 0,
+// non-decreasing offsets, 0 <= lengths[h] <= the head's reserved rows, and offsets[n] rows of
+// row_bytes() bytes addressable. nullptr when valid, else the problem.
+const char* compact_check_layout(const CompactConfig& cfg, const int64_t* offsets,
+                                 const int32_t* lengths);
 
 // Checks the config; nullptr when valid, else the problem.
 const char* compact_check(const CompactConfig& cfg);

@@ -15,6 +15,15 @@ namespace slkv::runtime {
 inline constexpr const char* kPlanSchemaName = "slkv.budget-plan";
 inline constexpr int kPlanSchemaVersion = 1;
 
+// Loading bounds (docs/budget-format.md): positions are int32_t, so token counts (caps, window,
+// min_cap, prompt lengths) stay below 2^31; at most 2^24 plan heads in all; a pooling kernel of
+// at most 255 (selection cost grows with it); ratio shares at most 1e30 so that their sums stay
+// finite. Together they keep the caps arithmetic within int64_t.
+inline constexpr int64_t kPlanMaxTokens = INT32_MAX;
+inline constexpr int64_t kPlanMaxHeads = int64_t{1} << 24;
+inline constexpr int64_t kPlanMaxPoolingKernel = 255;
+inline constexpr double kPlanMaxShare = 1e30;
+
 enum class Granularity { kKvHead, kQueryHead };
 enum class BudgetMode { kTokens, kRatio };
 

@@ -20,8 +20,9 @@ void largest_remainder(int64_t total, std::span<const double> weights,
   int64_t given = 0;
   for (size_t a = 0; a < active.size(); ++a) {
     double w = uniform ? 1.0 : weights[active[a]];
+    // quota in [0, total] (w <= sum_w, both finite: shares are bounded at load).
     double quota = static_cast<double>(total) * w / (uniform ? active.size() : sum_w);
-    double fl = std::floor(quota);
+    double fl = std::clamp(std::floor(quota), 0.0, static_cast<double>(total));
     add[a] = static_cast<int64_t>(fl);
     frac[a] = quota - fl;
     given += add[a];
@@ -37,6 +38,14 @@ void largest_remainder(int64_t total, std::span<const double> weights,
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return frac[x] > frac[y]; });
+  // Rounding leaves fewer than a few units per head; a whole round per head at once first, so
+  // the one-unit loop below never runs more than active.size() times whatever the inputs.
+  const auto n_active = static_cast<int64_t>(active.size());
+  if (total - given >= n_active) {
+    const int64_t each = (total - given) / n_active;
+    for (auto& a : add) a += each;
+    given += each * n_active;
+  }
   for (size_t k = 0; given < total; k = (k + 1) % order.size()) {
     ++add[order[k]];
     ++given;
@@ -81,7 +90,9 @@ void caps_for_length(const Plan& plan, int64_t layer, int64_t n_tokens, std::spa
   if (layer < 0 || layer >= plan.model.n_layers)
     throw PlanError("layer " + std::to_string(layer) + " is out of range [0, " +
                     std::to_string(plan.model.n_layers) + ")");
-  if (n_tokens < 0) throw PlanError("prompt length " + std::to_string(n_tokens) + " is negative");
+  if (n_tokens < 0 || n_tokens > kPlanMaxTokens)
+    throw PlanError("prompt length " + std::to_string(n_tokens) + " is outside [0, " +
+                    std::to_string(kPlanMaxTokens) + "]");
   if (static_cast<int64_t>(out.size()) != n_heads)
     throw PlanError("caps output has " + std::to_string(out.size()) + " entries, the plan has " +
                     std::to_string(n_heads) + " heads per layer");

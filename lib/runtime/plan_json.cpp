@@ -147,6 +147,10 @@ void validate_plan(const Plan& p, const std::string& src) {
     fail(src, "model shape must be positive (n_layers " + std::to_string(m.n_layers) +
                   ", n_heads " + std::to_string(m.n_heads) + ", n_kv_heads " +
                   std::to_string(m.n_kv_heads) + ", head_dim " + std::to_string(m.head_dim) + ")");
+  if (m.n_heads > kPlanMaxHeads || m.n_kv_heads > kPlanMaxHeads || m.head_dim > kPlanMaxHeads ||
+      m.n_layers > kPlanMaxHeads || m.n_layers * m.n_heads > kPlanMaxHeads)
+    fail(src,
+         "model shape is too large (at most " + std::to_string(kPlanMaxHeads) + " heads in all)");
   if (m.n_heads % m.n_kv_heads != 0)
     fail(src, "n_heads " + std::to_string(m.n_heads) + " is not a multiple of n_kv_heads " +
                   std::to_string(m.n_kv_heads));
@@ -158,11 +162,14 @@ void validate_plan(const Plan& p, const std::string& src) {
     fail(src, "gqa_aggregation must be \"none\" for query_head granularity, got \"" +
                   p.gqa_aggregation + "\"");
   }
-  if (p.window < 0) fail(src, "window must be >= 0, got " + std::to_string(p.window));
+  if (p.window < 0 || p.window > kPlanMaxTokens)
+    fail(src, "window must be in [0, " + std::to_string(kPlanMaxTokens) + "], got " +
+                  std::to_string(p.window));
   if (p.pooling != "max" && p.pooling != "avg" && p.pooling != "none")
     fail(src, "pooling.kind must be \"max\", \"avg\" or \"none\", got \"" + p.pooling + "\"");
-  if (p.pooling_kernel < 1 || p.pooling_kernel % 2 == 0)
-    fail(src, "pooling.kernel must be odd and >= 1, got " + std::to_string(p.pooling_kernel));
+  if (p.pooling_kernel < 1 || p.pooling_kernel % 2 == 0 || p.pooling_kernel > kPlanMaxPoolingKernel)
+    fail(src, "pooling.kernel must be odd and in [1, " + std::to_string(kPlanMaxPoolingKernel) +
+                  "], got " + std::to_string(p.pooling_kernel));
   if (p.pooling == "none" && p.pooling_kernel != 1)
     fail(src, "pooling.kernel must be 1 when pooling.kind is \"none\"");
   if (!std::isfinite(p.budget_value) || p.budget_value < 0)
@@ -170,7 +177,12 @@ void validate_plan(const Plan& p, const std::string& src) {
   if (p.budget_mode == BudgetMode::kRatio && p.budget_value > 1)
     fail(src, "budget.value is a ratio of the prompt length and must be <= 1, got " +
                   format_double(p.budget_value));
-  if (p.min_cap < 0) fail(src, "budget.min_cap must be >= 0, got " + std::to_string(p.min_cap));
+  if (p.budget_mode == BudgetMode::kTokens && p.budget_value > static_cast<double>(kPlanMaxTokens))
+    fail(src, "budget.value must be at most " + std::to_string(kPlanMaxTokens) + " tokens, got " +
+                  format_double(p.budget_value));
+  if (p.min_cap < 0 || p.min_cap > kPlanMaxTokens)
+    fail(src, "budget.min_cap must be in [0, " + std::to_string(kPlanMaxTokens) + "], got " +
+                  std::to_string(p.min_cap));
   if (p.method.empty()) fail(src, "method.name is empty");
   if (!p.method_params.is_object()) fail(src, "method.params must be an object");
   check_run_time_method(p, src);
@@ -189,10 +201,15 @@ void validate_plan(const Plan& p, const std::string& src) {
       std::string at = "caps[" + std::to_string(l) + "][" + std::to_string(h) + "]";
       if (!std::isfinite(c) || c < 0) fail(src, at + " must be finite and >= 0");
       if (p.budget_mode == BudgetMode::kTokens) {
-        if (c != std::floor(c) || c > 9.0e15) fail(src, at + " must be an integer in tokens mode");
+        if (c != std::floor(c) || c > static_cast<double>(kPlanMaxTokens))
+          fail(src, at + " must be an integer in [0, " + std::to_string(kPlanMaxTokens) +
+                        "] in tokens mode");
         if (c < static_cast<double>(p.min_cap))
           fail(src, at + " = " + format_cap(p, c) + " is below budget.min_cap " +
                         std::to_string(p.min_cap));
+      } else if (c > kPlanMaxShare) {
+        fail(src, at + " = " + format_double(c) + " is above the largest share " +
+                      format_double(kPlanMaxShare));
       }
       total_share += c;
     }
@@ -207,6 +224,13 @@ void validate_plan(const Plan& p, const std::string& src) {
       if (static_cast<int64_t>(p.labels[l].size()) != n_heads)
         fail(src, "labels[" + std::to_string(l) + "] has " + std::to_string(p.labels[l].size()) +
                       " heads, expected " + std::to_string(n_heads));
+      for (size_t h = 0; h < p.labels[l].size(); ++h) {
+        const std::string& s = p.labels[l][h];
+        if (s != "surface" && s != "logic" && s != "ignoring" && s != "distracted")
+          fail(src, "labels[" + std::to_string(l) + "][" + std::to_string(h) + "] is " +
+                        json_string(s) +
+                        ", expected \"surface\", \"logic\", \"ignoring\" or \"distracted\"");
+      }
     }
   }
 }
@@ -222,11 +246,28 @@ std::string plan_to_json(const Plan& plan) {
 
 Plan plan_from_json(std::string_view text, const std::string& src) {
   nlohmann::json doc;
+  // A member given twice would silently take the last value: refused, naming the member.
+  std::vector<std::set<std::string>> seen;  // member names per open object
+  std::string duplicate;
+  auto no_duplicates = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) {
+      seen.emplace_back();
+    } else if (event == E::object_end) {
+      if (!seen.empty()) seen.pop_back();
+    } else if (event == E::key && !seen.empty() && duplicate.empty()) {
+      const auto& name = parsed.get_ref<const std::string&>();
+      if (!seen.back().insert(name).second) duplicate = name;
+    }
+    return true;
+  };
   try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+    doc = nlohmann::json::parse(text.begin(), text.end(), no_duplicates);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range: 1e99999
     fail(src, std::string("not valid JSON: ") + e.what(), PlanError::Kind::kParse);
   }
+  if (!duplicate.empty())
+    fail(src, "member \"" + duplicate + "\" appears twice in one object", PlanError::Kind::kParse);
   if (!doc.is_object()) fail(src, "top level must be a JSON object", PlanError::Kind::kParse);
   Reader r(src);
   using VT = nlohmann::json::value_t;

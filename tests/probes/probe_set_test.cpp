@@ -255,4 +255,31 @@ TEST(ProbeJsonl, RoundTrip) {
   }
 }
 
+// Issue 9, item 10: a haystack whose text has no sentence end (one huge "sentence") or only
+// very long sentences must be refused, not give probes far shorter than the length asked for.
+TEST(ProbeSet, HaystackThatCannotFillTheLengthIsRefused) {
+  const auto dir = slkv::test::scratch_dir();
+  const auto run_on = (dir / "run_on.txt").string();
+  std::string words;
+  for (int i = 0; i < 400; ++i) words += "word" + std::to_string(i) + (i % 50 == 49 ? "\n" : " ");
+  slkv::write_file_atomic(run_on, words);  // no '.', '!' or '?' anywhere
+  ProbeConfig c;
+  c.lengths_tokens = {700};
+  c.depths = {0.5};
+  const auto haystack = slkv::probes::Haystack::from_files({run_on});
+  try {
+    slkv::probes::build_probe_set(c, haystack, slkv::test::ByteEncoder());
+    FAIL() << "a run-on haystack was accepted";
+  } catch (const slkv::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the haystack fills only"), std::string::npos) << e.what();
+  }
+  // Ordinary sentences fill the length.
+  const auto ok = (dir / "ok.txt").string();
+  slkv::write_file_atomic(ok, "A short sentence. Another one here! And a third?");
+  const auto probes = slkv::probes::build_probe_set(c, slkv::probes::Haystack::from_files({ok}),
+                                                    slkv::test::ByteEncoder());
+  ASSERT_EQ(probes.size(), 2u);
+  for (const Probe& p : probes) EXPECT_GT(p.n_prompt(), 700 - 60);
+}
+
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_checksum.hpp"
 
 namespace {
 
@@ -182,6 +183,7 @@ TEST(ProfileH5, DefectsInTheFileAreNamed) {
     H5Adelete(f.get(), "schema_version");
     io.attr<int32_t>(f.get(), "schema_version", 99);
   }
+  slkv::profile::seal_profile(path);  // a well-formed file with one defect
   EXPECT_NE(read_error(path).find("schema version 99"), std::string::npos) << read_error(path);
 
   slkv::profile::write_profile(path, p);
@@ -191,6 +193,7 @@ TEST(ProfileH5, DefectsInTheFileAreNamed) {
     Handle g(H5Gopen2(f.get(), "scores", H5P_DEFAULT), H5Gclose);
     io.dataset<float>(g.get(), "logic", {4, 2}, std::vector<float>(8, 0.5f));
   }
+  slkv::profile::seal_profile(path);  // a well-formed file with one defect
   EXPECT_NE(read_error(path).find("logic has shape [4, 2], expected [3, 2]"), std::string::npos)
       << read_error(path);
 
@@ -203,6 +206,7 @@ TEST(ProfileH5, DefectsInTheFileAreNamed) {
     values[5] = std::nanf("");
     io.dataset<float>(g.get(), "wtp", {4, 3, 2}, values);
   }
+  slkv::profile::seal_profile(path);  // a well-formed file with one defect
   EXPECT_NE(read_error(path).find("per_probe/wtp holds a NaN"), std::string::npos)
       << read_error(path);
 
@@ -211,6 +215,7 @@ TEST(ProfileH5, DefectsInTheFileAreNamed) {
     Handle f = open_rw(path);
     H5Ldelete(f.get(), "labels", H5P_DEFAULT);
   }
+  slkv::profile::seal_profile(path);  // a well-formed file with one defect
   EXPECT_NE(read_error(path).find("missing group /labels"), std::string::npos) << read_error(path);
   EXPECT_NE(read_error(path).find(path), std::string::npos);
 }

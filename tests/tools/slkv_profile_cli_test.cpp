@@ -188,7 +188,8 @@ TEST_F(ProfileCli, ExitCodes) {
   r = run(model.string() + " --lengths 100000 -q --out " + (dir_ / "y.h5").string());
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("context"), std::string::npos) << r.out;
-  EXPECT_EQ(run(model.string() + " --families distractor -q").rc, 1);
+  // A --families value without a needle family is a bad option value: usage, exit 2 (issue 9).
+  EXPECT_EQ(run(model.string() + " --families distractor -q").rc, 2);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "compile/lineage_scores.hpp"
 #include "compile/plan_writer.hpp"
 #include "compile/profile_input.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -19,11 +20,15 @@ namespace {
 int run(const slkv::tools::CompileCliOptions& opt) {
   using namespace slkv;
   if (opt.out_path.empty() && !opt.explain) {
-    throw Error("nothing to do: give --out PLAN.json and/or --explain");
+    throw UsageError("nothing to do: give --out PLAN.json and/or --explain");
   }
   const bool is_profile = compile::looks_like_profile(opt.scores_path);
   if (!is_profile && opt.shape.empty() && opt.model_path.empty()) {
-    throw Error("give the model with --model MODEL or its shape with --shape L,H,KVH,D");
+    throw UsageError("give the model with --model MODEL or its shape with --shape L,H,KVH,D");
+  }
+  if (!opt.out_path.empty()) {  // before any work: writable, and not one of the inputs
+    check_output_path(opt.out_path, OutputKind::kText);
+    check_output_not_input(opt.out_path, "--out", {opt.scores_path, opt.model_path});
   }
   std::optional<compile::ModelShape> given;  // from --shape or --model
   std::string given_what;
@@ -75,6 +80,9 @@ int main(int argc, char** argv) {
   try {
     slkv::tools::finish_compile_options(app, opt);
     return run(opt);
+  } catch (const slkv::UsageError& e) {
+    std::fprintf(stderr, "slkv-compile: %s (see --help)\n", e.what());
+    return slkv::tools::kExitUsage;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-compile: %s\n", e.what());
     return slkv::tools::kExitError;

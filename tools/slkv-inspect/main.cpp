@@ -36,6 +36,10 @@ void dump_tensor(const slkv::Checkpoint& ck, const slkv::inspect::InspectOptions
 }
 
 int run(const slkv::inspect::InspectOptions& o) {
+  if (!o.out_path.empty()) {  // before any work: writable, and not the model itself
+    slkv::check_output_path(o.out_path);
+    slkv::check_output_not_input(o.out_path, "--out", {o.model, o.tokenize_file});
+  }
   auto ck = slkv::Checkpoint::open(o.model);
   if (!o.tokenize_text.empty() || !o.tokenize_file.empty()) {
     return slkv::inspect::run_tokenize(*ck, o, std::cout);
@@ -67,6 +71,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run(options);
+  } catch (const slkv::UsageError& e) {
+    std::fprintf(stderr, "slkv-inspect: %s (see --help)\n", e.what());
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-inspect: %s\n", e.what());
     return kExitBadInput;

@@ -1,10 +1,11 @@
 #include "tokenize.hpp"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "model/tokenizer.hpp"
 
@@ -33,8 +34,8 @@ std::string dump(const nlohmann::json& value) {
 int run_tokenize(const Checkpoint& checkpoint, const InspectOptions& options, std::ostream& out) {
   const Tokenizer tok = load_tokenizer(checkpoint);
   if (!options.tokenize_file.empty()) {
-    std::ifstream in(options.tokenize_file, std::ios::binary);
-    if (!in) throw_file_error(options.tokenize_file, "cannot open");
+    // read_file refuses a directory (an ifstream reads it as empty) and names the file.
+    std::istringstream in(read_file(options.tokenize_file));
     std::string line;
     while (std::getline(in, line)) {  // splits on '\n' only
       const std::vector<int32_t> ids = tok.encode(line, /*add_bos=*/false);

@@ -283,7 +283,7 @@ int run_ablation(const ProfileCliOptions& opt) {
                        {"draws", opt.ablate_draws},
                        {"seed", opt.seed},
                        {"results", results}};
-    write_file_atomic(opt.ablate_out, doc.dump(2) + "\n");
+    write_file_atomic(opt.ablate_out, doc.dump(2) + "\n", OutputKind::kText);
   }
   return kExitOk;
 }

@@ -12,6 +12,7 @@
 #include "dist/mpi_world.hpp"
 #include "merge.hpp"
 #include "profile/bootstrap.hpp"
+#include "output_checks.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/summary.hpp"
 #include "profile_job.hpp"
@@ -67,6 +68,7 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
       std::cerr << "slkv-profile: MODEL is required (or --summary PROFILE.h5); see --help\n";
       return kExitUsage;
     }
+    check_profile_outputs(opt);  // before any model work
     if (!opt.ablate_profile.empty()) {
       if (mpi.size() > 1) {
         std::cerr << "slkv-profile: --ablate runs in one process, not under mpirun\n";
@@ -75,6 +77,9 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
       return run_ablation(opt);
     }
     return run_profile(opt, mpi);
+  } catch (const slkv::UsageError& e) {
+    std::cerr << "slkv-profile: " << e.what() << " (see --help)\n";
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::cerr << "slkv-profile: " << e.what() << "\n";
     return kExitError;

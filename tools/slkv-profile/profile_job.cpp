@@ -66,7 +66,7 @@ probes::ProbeConfig make_probe_config(const ProfileCliOptions& opt, const ModelC
     }
   }
   if (pc.families.empty()) {
-    throw Error(
+    throw UsageError(
         "--families names no needle family (surface or logic); 'distractor' only adds "
         "distractor blocks to them");
   }

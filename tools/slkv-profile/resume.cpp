@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "probes/family.hpp"
 
 namespace slkv::tools {
@@ -101,7 +102,42 @@ FinishedProbe probe_from_json(const json& j, size_t n_heads, const std::string& 
   return p;
 }
 
+constexpr std::string_view kEntryHeader = "slkv-resume-entry xxh3-128:";
+
+// The hash binds an entry to its bytes and to the run's key.
+std::string entry_hash(const std::string& key, std::string_view body) {
+  return hash_hex(key + "\n" + std::string(body));
+}
+
 }  // namespace
+
+FinishedProbe parse_checkpoint_entry(std::string_view text, const std::string& key, size_t n_heads,
+                                     const std::string& path) {
+  const size_t eol = text.find('\n');
+  if (text.substr(0, kEntryHeader.size()) != kEntryHeader || eol != kEntryHeader.size() + 32) {
+    throw Error(path + ": not a checkpoint entry of this slkv-profile (no checksum line); delete " +
+                "the checkpoint or run without --resume");
+  }
+  const std::string_view stored = text.substr(kEntryHeader.size(), 32);
+  const std::string_view body = text.substr(eol + 1);
+  if (stored != entry_hash(key, body)) {
+    throw Error(path + ": checksum mismatch (the entry is corrupted or belongs to another run); " +
+                "delete the checkpoint or run without --resume");
+  }
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::exception& e) {
+    throw Error(path + ": malformed checkpoint entry: " + e.what());
+  }
+  if (!j.is_object()) throw Error(path + ": malformed checkpoint entry: not a JSON object");
+  return probe_from_json(j, n_heads, path);
+}
+
+std::string format_checkpoint_entry(const FinishedProbe& probe, const std::string& key) {
+  const std::string body = probe_to_json(probe).dump() + "\n";
+  return std::string(kEntryHeader) + entry_hash(key, body) + "\n" + body;
+}
 
 ResumeStore::ResumeStore(std::string dir, std::string key, std::string created_utc, bool resume)
     : dir_(std::move(dir)), key_(std::move(key)), created_utc_(std::move(created_utc)) {
@@ -146,19 +182,13 @@ std::vector<FinishedProbe> ResumeStore::load(int64_t n_layers, int64_t n_query_h
     const std::string path = probe_path(i);
     std::error_code ec;
     if (!fs::exists(path, ec)) break;
-    json j;
-    try {
-      j = json::parse(read_file(path));
-    } catch (const json::exception& e) {
-      throw Error(path + ": malformed checkpoint entry: " + e.what());
-    }
-    out.push_back(probe_from_json(j, n_heads, path));
+    out.push_back(parse_checkpoint_entry(read_file(path), key_, n_heads, path));
   }
   return out;
 }
 
 void ResumeStore::save(int64_t index, const FinishedProbe& probe) const {
-  write_file_atomic(probe_path(index), probe_to_json(probe).dump() + "\n");
+  write_file_atomic(probe_path(index), format_checkpoint_entry(probe, key_));
 }
 
 void ResumeStore::remove() const {

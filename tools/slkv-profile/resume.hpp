@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "profile/head_stats.hpp"
@@ -18,6 +19,13 @@ struct FinishedProbe {
   profile::ProbeRecord record;
   profile::ProbeHeadValues values;
 };
+
+// One probe-NNNNNN.json: a line "slkv-resume-entry xxh3-128:<hash of key and JSON>", then the
+// JSON. parse_checkpoint_entry throws slkv::Error naming `path` for anything else (a corrupted
+// or truncated entry, one of another run, malformed or wrongly sized fields).
+std::string format_checkpoint_entry(const FinishedProbe& probe, const std::string& key);
+FinishedProbe parse_checkpoint_entry(std::string_view text, const std::string& key, size_t n_heads,
+                                     const std::string& path);
 
 class ResumeStore {
  public:

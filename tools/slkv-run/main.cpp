@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compress/plan_applier.hpp"
@@ -34,11 +36,40 @@ static_assert(std::endian::native == std::endian::little, "outputs are little-en
 
 std::string prompt_text(const slkv::run::RunOptions& o) {
   if (!o.prompt_file.empty()) return slkv::read_file(o.prompt_file);
-  if (o.prompt.empty()) throw slkv::Error("give --prompt TEXT or --prompt-file FILE");
+  if (o.prompt.empty()) throw slkv::UsageError("give --prompt TEXT or --prompt-file FILE");
   return o.prompt;
 }
 
+// Before any work: outputs writable, not an input, not each other (docs/reliability.md).
+void check_outputs(const slkv::run::RunOptions& o) {
+  std::vector<std::string> inputs = {o.model, o.prompt_file};
+  for (const auto& [path, option] :
+       {std::pair{o.logits_out, "--logits-out"}, std::pair{o.attn_out, "--attn-out"}}) {
+    if (path.empty()) continue;
+    slkv::check_output_path(path);
+    slkv::check_output_not_input(path, option, inputs);
+    inputs.push_back(path);
+  }
+}
+
+// Past its context a model's positions are untrained and the KV cache grows without bound (a
+// 105K-token prompt on an 8K model ran for hours): refused.
+void check_context(const slkv::ModelConfig& config, int64_t n_prompt, int64_t max_new) {
+  const int64_t n_ctx = config.context_length;
+  if (n_ctx <= 0 || n_prompt + max_new <= n_ctx) return;
+  if (n_prompt > n_ctx) {
+    throw slkv::Error("the prompt has " + std::to_string(n_prompt) +
+                      " tokens, more than the model's context of " + std::to_string(n_ctx) +
+                      " tokens; shorten it");
+  }
+  throw slkv::Error("the prompt (" + std::to_string(n_prompt) + " tokens) plus --max-new " +
+                    std::to_string(max_new) + " exceeds the model's context of " +
+                    std::to_string(n_ctx) + " tokens; use --max-new " +
+                    std::to_string(n_ctx - n_prompt) + " or less");
+}
+
 int run(const slkv::run::RunOptions& o) {
+  check_outputs(o);
   auto checkpoint = slkv::Checkpoint::open(o.model);
   const slkv::ModelConfig& config = checkpoint->config();
   slkv::Tokenizer tokenizer =
@@ -59,6 +90,7 @@ int run(const slkv::run::RunOptions& o) {
   }
   if (prompt.empty()) throw slkv::Error("the prompt encodes to no tokens");
   const int64_t n_prompt = static_cast<int64_t>(prompt.size());
+  check_context(config, n_prompt, o.max_new);
   if (!o.attn_out.empty() && o.attn_rows > n_prompt) {
     throw slkv::Error("--attn-rows " + std::to_string(o.attn_rows) + " exceeds the prompt's " +
                       std::to_string(n_prompt) + " tokens");
@@ -84,17 +116,23 @@ int run(const slkv::run::RunOptions& o) {
   if (!o.logits_out.empty()) {
     slkv::write_file_atomic_with(o.logits_out, [&](const std::string& tmp) {
       std::FILE* f = std::fopen(tmp.c_str(), "wb");
-      if (!f) throw slkv::Error(tmp + ": cannot open for writing");
+      if (!f) slkv::throw_file_error(o.logits_out, "cannot create a temporary file");
       bool ok = true;
+      std::vector<float> bad;  // first row with a non-finite logit
       session.forward(prompt, slkv::LogitsRows::kAll, [&](int64_t i, std::span<const float> l) {
         ok = ok && std::fwrite(l.data(), sizeof(float), l.size(), f) == l.size();
         if (i == n_prompt - 1) last.assign(l.begin(), l.end());
+        for (float v : l) {
+          if (!std::isfinite(v) && bad.empty()) bad.assign(l.begin(), l.end());
+        }
       });
-      if (std::fclose(f) != 0 || !ok) throw slkv::Error(tmp + ": write failed");
+      if (std::fclose(f) != 0 || !ok) slkv::throw_file_error(o.logits_out, "write failed");
+      slkv::check_logits_finite(bad);  // no logits file of NaNs
     });
   } else {
     last = session.forward_last(prompt);
   }
+  slkv::check_logits_finite(last);
   const double prompt_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   session.set_observer(nullptr);
@@ -198,6 +236,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run(options);
+  } catch (const slkv::UsageError& e) {
+    std::fprintf(stderr, "slkv-run: %s (see --help)\n", e.what());
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-run: %s\n", e.what());
     return kExitBadInput;
