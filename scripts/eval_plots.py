@@ -178,7 +178,7 @@ def _budget_axis(ax, rows, mode):
 
 
 def _xlabel(mode):
-    return "KV tokens per head (beyond the window)" if mode == "tokens" else \
+    return "KV tokens per head (window included)" if mode == "tokens" else \
         "share of the prompt's KV rows"
 
 
