@@ -50,7 +50,7 @@ struct CompileOptions {
   std::string importance = "flagged";  // "flagged" | "scores"
   // Share of a uniform importance mixed in: s' = (1 - mix) s / sum(s) + mix / N (0 = none).
   double uniform_mix = 0.0;
-  int64_t min_cap = 0;   // floor every head keeps beyond the window
+  int64_t min_cap = 0;  // floor every head keeps beyond the window
 
   double pyramid_beta = 20;           // PyramidKV: min = B // pyramid_beta
   double adakv_floor_fraction = 0.2;  // Ada-KV: floor int(0.2 B), adaptive share 0.8

@@ -65,7 +65,7 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
   const bool adaptive = slkv_plan_is_adaptive(plan.get());
   const int64_t n_cand = std::max<int64_t>(0, T - info.window);
 
-  std::vector<float> probs;                                   // [n_heads, n_rows, T]
+  std::vector<float> probs;                                         // [n_heads, n_rows, T]
   std::vector<float> pooled(static_cast<size_t>(n_plan * n_cand));  // [n_plan, T - w]
   std::vector<int32_t> kept(static_cast<size_t>(n_plan * T));       // [n_plan, T]
   std::vector<int32_t> n_kept(static_cast<size_t>(n_plan));
@@ -137,7 +137,8 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
         store.positions[static_cast<size_t>(base + i)] = kh[i];
       }
       out.rows_kept += n_kept[static_cast<size_t>(h)];
-      if (record_kept) out.kept[static_cast<size_t>(l)].emplace_back(kh, kh + n_kept[static_cast<size_t>(h)]);
+      if (record_kept)
+        out.kept[static_cast<size_t>(l)].emplace_back(kh, kh + n_kept[static_cast<size_t>(h)]);
     }
     out.cache.set_layer(l, std::move(store));
   }
@@ -145,8 +146,7 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
   const int64_t row_bytes = 2 * hd * static_cast<int64_t>(sizeof(float));
   out.bytes_full = out.rows_full * row_bytes;
   out.bytes_kept = out.rows_kept * row_bytes;
-  out.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 

@@ -16,7 +16,8 @@ class PrefillRows final : public AttentionObserver {
   // n_tokens: the prompt length T (positions 0..T-1); n_rows: rows to keep (clamped to T).
   PrefillRows(int64_t n_layers, int64_t n_heads, int64_t n_tokens, int64_t n_rows);
 
-  std::vector<int64_t> select_rows(int64_t layer, std::span<const int64_t> batch_positions) override;
+  std::vector<int64_t> select_rows(int64_t layer,
+                                   std::span<const int64_t> batch_positions) override;
   void on_attention(const AttentionRows& rows) override;
 
   int64_t n_tokens() const { return n_tokens_; }

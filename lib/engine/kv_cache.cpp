@@ -46,9 +46,9 @@ void KvCache::relayout(KvLayerStore& l, std::span<const int64_t> capacity) {
   const int64_t n = l.n_streams;
   std::vector<int64_t> offsets(static_cast<size_t>(n + 1), 0);
   for (int64_t s = 0; s < n; ++s) {
-    offsets[static_cast<size_t>(s + 1)] = offsets[static_cast<size_t>(s)] +
-                                          std::max(capacity[static_cast<size_t>(s)],
-                                                   l.lengths[static_cast<size_t>(s)]);
+    offsets[static_cast<size_t>(s + 1)] =
+        offsets[static_cast<size_t>(s)] +
+        std::max(capacity[static_cast<size_t>(s)], l.lengths[static_cast<size_t>(s)]);
   }
   const int64_t rows = offsets[static_cast<size_t>(n)];
   std::vector<float> keys(static_cast<size_t>(rows * head_dim_));
@@ -98,8 +98,8 @@ void KvCache::append(int64_t layer, std::span<const int64_t> positions, const fl
   for (int64_t s = 0; s < l.n_streams; ++s) {
     const int64_t len = l.lengths[static_cast<size_t>(s)];
     const int64_t cap = l.offsets[static_cast<size_t>(s + 1)] - l.offsets[static_cast<size_t>(s)];
-    int64_t last = len ? l.positions[static_cast<size_t>(l.offsets[static_cast<size_t>(s)] + len - 1)]
-                       : -1;
+    int64_t last =
+        len ? l.positions[static_cast<size_t>(l.offsets[static_cast<size_t>(s)] + len - 1)] : -1;
     for (int64_t t = 0; t < n; ++t) {
       const int64_t pos = positions[static_cast<size_t>(t)];
       SLKV_CHECK(pos > last, "KV positions must increase (got " + std::to_string(pos) + " after " +

@@ -16,8 +16,8 @@ namespace slkv {
 
 // Read-only view of one stream.
 struct KvStream {
-  const float* keys = nullptr;        // [length, head_dim]
-  const float* values = nullptr;      // [length, head_dim]
+  const float* keys = nullptr;         // [length, head_dim]
+  const float* values = nullptr;       // [length, head_dim]
   const int64_t* positions = nullptr;  // [length]
   int64_t length = 0;
   int64_t capacity = 0;  // rows reserved for the stream, length included

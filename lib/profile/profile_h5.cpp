@@ -9,9 +9,9 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
-#include "profile/profile_h5_sections.hpp"
-#include "profile/profile_h5_logic.hpp"
 #include "profile/profile_checksum.hpp"
+#include "profile/profile_h5_logic.hpp"
+#include "profile/profile_h5_sections.hpp"
 
 namespace slkv::profile {
 namespace {

@@ -33,8 +33,8 @@ slkv_status slkv_plan_adaptive_caps(slkv_plan* plan, int64_t layer, int64_t n_to
                         plan);
     for (int64_t h = 0; h < n_heads; ++h) {
       if (caps[h] < 0)
-        return capi::fail(SLKV_ERROR_INVALID_ARGUMENT,
-                          "slkv_plan_adaptive_caps: caps must be >= 0", plan);
+        return capi::fail(SLKV_ERROR_INVALID_ARGUMENT, "slkv_plan_adaptive_caps: caps must be >= 0",
+                          plan);
     }
     if (!is_adaptive(p)) {
       capi::clear_error(plan);

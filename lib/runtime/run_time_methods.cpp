@@ -13,8 +13,7 @@ double number_param(const Plan& plan, const char* key, double fallback,
                     const std::string& source = "plan") {
   const auto it = plan.method_params.find(key);
   if (it == plan.method_params.end()) return fallback;
-  if (!it->is_number())
-    throw PlanError(source + ": method.params." + key + " must be a number");
+  if (!it->is_number()) throw PlanError(source + ": method.params." + key + " must be a number");
   return it->get<double>();
 }
 
@@ -70,13 +69,15 @@ void adaptive_caps(const Plan& plan, std::span<const float> pooled, int64_t n_ca
                        const float sb = pooled[static_cast<size_t>(b)];
                        return sa != sb ? sa > sb : a < b;
                      });
-    for (int64_t i = 0; i < k; ++i) ++count[static_cast<size_t>(order[static_cast<size_t>(i)] / n_candidates)];
+    for (int64_t i = 0; i < k; ++i)
+      ++count[static_cast<size_t>(order[static_cast<size_t>(i)] / n_candidates)];
   }
   const double per_head = static_cast<double>(total) / static_cast<double>(n_heads);
   const double floor_tokens = std::trunc(floor_fraction * per_head);
   for (int64_t h = 0; h < n_heads; ++h) {
     // round half to even, as the published rule (Python's round)
-    const double cap = std::nearbyint(adaptive_fraction * static_cast<double>(count[static_cast<size_t>(h)]) + floor_tokens);
+    const double cap = std::nearbyint(
+        adaptive_fraction * static_cast<double>(count[static_cast<size_t>(h)]) + floor_tokens);
     caps[static_cast<size_t>(h)] = std::clamp<int64_t>(static_cast<int64_t>(cap), 0, n_candidates);
   }
 }

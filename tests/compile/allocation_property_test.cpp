@@ -261,11 +261,13 @@ TEST(AllocationProperties, RandomControlShufflesSurfacelogicCapsWithinLayers) {
   }
   EXPECT_TRUE(moved);
   EXPECT_NE(r7.caps, r8.caps);
-  EXPECT_EQ(r7.caps, compile_plan(scores, shape(6, 8, 8), [&] {
-              CompileOptions again = tokens("random", 96);
-              again.seed = 7;
-              return again;
-            }()).caps);
+  EXPECT_EQ(r7.caps, compile_plan(scores, shape(6, 8, 8),
+                                  [&] {
+                                    CompileOptions again = tokens("random", 96);
+                                    again.seed = 7;
+                                    return again;
+                                  }())
+                         .caps);
 }
 
 TEST(AllocationProperties, StreamingIsUniformCapsWithSinksRecorded) {

@@ -3,13 +3,14 @@
 // (KV-head and query-head plans, token and ratio budgets), and a plan that covers the prompt
 // gives bit-identical output to FullKV.
 
+#include "compress/plan_applier.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 #include <set>
 
-#include "compress/plan_applier.hpp"
 #include "compress/prefill_rows.hpp"
 #include "core/error.hpp"
 #include "engine/generate.hpp"
@@ -107,7 +108,8 @@ TEST_P(ApplyPlan, DecodeEqualsReferenceMaskedToTheKeptPositions) {
   const int64_t group = c.n_heads / c.n_kv_heads;
   const auto filter = [&](int64_t il, int64_t h, int64_t qpos, int64_t kpos) {
     if (qpos < n_prompt || kpos >= n_prompt) return true;
-    const auto& kept = cc.kept[static_cast<size_t>(il)][static_cast<size_t>(k.query ? h : h / group)];
+    const auto& kept =
+        cc.kept[static_cast<size_t>(il)][static_cast<size_t>(k.query ? h : h / group)];
     return std::binary_search(kept.begin(), kept.end(), static_cast<int32_t>(kpos));
   };
   const test::ReferenceOutput ref = test::reference_forward(*m, tokens, nullptr, {}, filter);

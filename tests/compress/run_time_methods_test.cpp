@@ -58,8 +58,8 @@ TEST(AdaKv, RunTimeSplitMatchesTheNumpyReferenceOfThePublishedRule) {
 }
 
 TEST(AdaKv, OtherPlansAreLeftAloneAndBadInputIsRefused) {
-  const Plan plan = Plan::load_memory(runtime::plan_to_json(plan_of("uniform", 2, 4)), "u",
-                                      desc_of(2));
+  const Plan plan =
+      Plan::load_memory(runtime::plan_to_json(plan_of("uniform", 2, 4)), "u", desc_of(2));
   EXPECT_FALSE(slkv_plan_is_adaptive(plan.get()));
   std::vector<int64_t> caps = {3, 5};
   const std::vector<float> pooled(2 * 6, 0.5f);

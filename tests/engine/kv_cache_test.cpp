@@ -83,7 +83,7 @@ TEST(KvCache, SetLayerInstallsACompactedLayoutAndRefusesBadOnes) {
   KvCache cache(1, 2, 2);
   append_positions(cache, 0, {0, 1, 2});
   KvLayerStore s;
-  s.n_streams = 4;  // two query heads per KV head
+  s.n_streams = 4;              // two query heads per KV head
   s.offsets = {0, 2, 4, 7, 9};  // every stream with one row of slack or more
   s.lengths = {1, 1, 2, 1};
   s.keys.assign(9 * 2, 1.0f);

@@ -87,8 +87,9 @@ void setup_eval_options(CLI::App& app, EvalOptions& o) {
       ->check(CLI::Range(int64_t{0}, int64_t{4096}));
   app.add_option("--batch", o.batch, "Prompt tokens per forward batch")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  app.add_option("--out", o.out, "Results JSON (written atomically); per-prompt checkpoints go "
-                                 "to OUT.parts/ for --resume");
+  app.add_option("--out", o.out,
+                 "Results JSON (written atomically); per-prompt checkpoints go "
+                 "to OUT.parts/ for --resume");
   app.add_flag("--resume", o.resume, "Reuse the finished prompts in OUT.parts/ of the same run");
   app.add_flag("--progress,!--no-progress", o.progress, "Progress line with ETA on stderr")
       ->capture_default_str();

@@ -17,7 +17,7 @@ struct EvalOptions {
   std::vector<std::string> methods;  // with --profile
   std::vector<int64_t> budgets;      // tokens per head, window included
   std::vector<double> ratios;        // of the prompt
-  int64_t window = 8;                // compiled plans: observation window w (tuned: docs/eval-report.md)
+  int64_t window = 8;  // compiled plans: observation window w (tuned: docs/eval-report.md)
   int64_t pool_kernel = 7;
   std::string granularity = "kv";
   uint64_t seed = 1;         // task suite, and the random control's shuffle

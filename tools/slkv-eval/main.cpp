@@ -98,25 +98,25 @@ int run(const EvalOptions& o) {
   nlohmann::json plans = nlohmann::json::array();
   nlohmann::json method_list = nlohmann::json::array();
   for (const auto& m : methods) {
-    method_list.push_back({{"name", m.name},
-                           {"method", m.method},
-                           {"budget_mode", m.budget_mode},
-                           {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr)
-                                                              : nlohmann::json(m.budget)},
-                           {"window", m.window}});
+    method_list.push_back(
+        {{"name", m.name},
+         {"method", m.method},
+         {"budget_mode", m.budget_mode},
+         {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr) : nlohmann::json(m.budget)},
+         {"window", m.window}});
     if (m.plan) plans.push_back({{"name", m.name}, {"path", m.source}, {"sha256", m.plan_hash}});
   }
   nlohmann::json inputs = {{"tasks_sha256", slkv::hash_hex(items_text)}, {"plans", plans}};
   if (!o.profile.empty())
-    inputs["profile"] = {{"path", o.profile}, {"sha256", slkv::hash_hex(slkv::read_file(o.profile))}};
+    inputs["profile"] = {{"path", o.profile},
+                         {"sha256", slkv::hash_hex(slkv::read_file(o.profile))}};
   const std::string tool_version = std::string("slkv-eval ") + SLKV_EVAL_VERSION;
-  const std::string settings_hash =
-      slkv::hash_hex(settings.dump() + inputs.dump() + method_list.dump() + fingerprint +
-                     tool_version);
+  const std::string settings_hash = slkv::hash_hex(settings.dump() + inputs.dump() +
+                                                   method_list.dump() + fingerprint + tool_version);
   const std::string parts = o.out.empty() ? std::string() : o.out + ".parts";
 
-  std::fprintf(stderr, "slkv-eval: %zu prompts x %zu methods (FullKV + %zu plans)\n",
-               items.size(), methods.size(), methods.size() - 1);
+  std::fprintf(stderr, "slkv-eval: %zu prompts x %zu methods (FullKV + %zu plans)\n", items.size(),
+               methods.size(), methods.size() - 1);
   slkv::evaltool::Runner runner(model, tokenizer, methods, o);
   nlohmann::json prompts = nlohmann::json::array();
   slkv::Progress progress("eval", items.size(), o.progress);
@@ -158,8 +158,7 @@ int run(const EvalOptions& o) {
         {"schema", "slkv-eval-results"},
         {"version", 1},
         {"tool_version", tool_version},
-        {"model",
-         {{"path", o.model}, {"arch", config.arch}, {"fingerprint", fingerprint}}},
+        {"model", {{"path", o.model}, {"arch", config.arch}, {"fingerprint", fingerprint}}},
         {"settings", settings},
         {"inputs", inputs},
         {"methods", method_list},

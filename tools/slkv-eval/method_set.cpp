@@ -84,8 +84,8 @@ std::vector<EvalMethod> build_methods(const EvalOptions& o, const slkv_model_des
         c.importance = o.importance;
         c.uniform_mix = o.uniform_mix;
         compile::validate_options(c, input.shape);
-        const std::string text = compile::plan_text(compile::compile_plan(input.scores,
-                                                                          input.shape, c));
+        const std::string text =
+            compile::plan_text(compile::compile_plan(input.scores, input.shape, c));
         EvalMethod m = from_text(text, o.profile + " (" + method + ")", model);
         m.source = "profile";
         out.push_back(std::move(m));

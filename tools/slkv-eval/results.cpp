@@ -49,11 +49,11 @@ nlohmann::json prompt_json(const PromptOutcome& p, const std::vector<EvalMethod>
   nlohmann::json res = nlohmann::json::object();
   for (size_t i = 0; i < methods.size(); ++i) {
     const MethodOutcome& m = p.methods[i];
-    res[methods[i].name] = {{"answer", m.answer},         {"score", m.score},
-                            {"kl_mean", m.kl_mean},       {"top1_agree", m.top1_agree},
-                            {"kv_rows", m.kv_rows},       {"kv_bytes", m.kv_bytes},
-                            {"kv_share", m.kv_share},     {"decode_tok_s", m.decode_tok_s},
-                            {"n_decoded", m.n_decoded},   {"compress_s", m.compress_s}};
+    res[methods[i].name] = {{"answer", m.answer},       {"score", m.score},
+                            {"kl_mean", m.kl_mean},     {"top1_agree", m.top1_agree},
+                            {"kv_rows", m.kv_rows},     {"kv_bytes", m.kv_bytes},
+                            {"kv_share", m.kv_share},   {"decode_tok_s", m.decode_tok_s},
+                            {"n_decoded", m.n_decoded}, {"compress_s", m.compress_s}};
   }
   j["results"] = std::move(res);
   return j;
@@ -89,19 +89,20 @@ nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMe
         for (double x : v) t += x;
         return v.empty() ? 0.0 : t / static_cast<double>(v.size());
       };
-      nlohmann::json row = {{"task", task},
-                            {"name", m.name},
-                            {"method", m.method},
-                            {"budget_mode", m.budget_mode},
-                            {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr)
-                                                               : nlohmann::json(m.budget)},
-                            {"n", s.size()},
-                            {"score_mean", ci.mean},
-                            {"score_ci", {ci.lo, ci.hi}},
-                            {"rel_fullkv", full_mean > 0 ? nlohmann::json(ci.mean / full_mean) : nlohmann::json(nullptr)},
-                            {"kl_mean", mean_of("kl_mean")},
-                            {"top1_mean", mean_of("top1_agree")},
-                            {"kv_share_mean", mean_of("kv_share")}};
+      nlohmann::json row = {
+          {"task", task},
+          {"name", m.name},
+          {"method", m.method},
+          {"budget_mode", m.budget_mode},
+          {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr) : nlohmann::json(m.budget)},
+          {"n", s.size()},
+          {"score_mean", ci.mean},
+          {"score_ci", {ci.lo, ci.hi}},
+          {"rel_fullkv",
+           full_mean > 0 ? nlohmann::json(ci.mean / full_mean) : nlohmann::json(nullptr)},
+          {"kl_mean", mean_of("kl_mean")},
+          {"top1_mean", mean_of("top1_agree")},
+          {"kv_share_mean", mean_of("kv_share")}};
       // Paired difference to the uniform (SnapKV) plan of the same budget and window.
       for (const EvalMethod& u : methods) {
         if (u.method != "uniform" || &u == &m || u.budget_mode != m.budget_mode ||
@@ -127,7 +128,8 @@ std::string summary_table(const nlohmann::json& summary) {
   out += line;
   for (const auto& r : summary) {
     const double rel = r["rel_fullkv"].is_null() ? NAN : r["rel_fullkv"].get<double>();
-    std::snprintf(line, sizeof line, "%-12.12s %-24.24s %5lld %7.3f  [%5.3f, %5.3f] %6.2f %8.4f %6.3f %7.2f%%\n",
+    std::snprintf(line, sizeof line,
+                  "%-12.12s %-24.24s %5lld %7.3f  [%5.3f, %5.3f] %6.2f %8.4f %6.3f %7.2f%%\n",
                   r["task"].get<std::string>().c_str(), r["name"].get<std::string>().c_str(),
                   static_cast<long long>(r["n"].get<int64_t>()), r["score_mean"].get<double>(),
                   r["score_ci"][0].get<double>(), r["score_ci"][1].get<double>(), rel,

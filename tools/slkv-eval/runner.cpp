@@ -58,8 +58,8 @@ Runner::Runner(const Model& model, const Tokenizer& tokenizer, std::vector<EvalM
 std::vector<int32_t> Runner::encode(const eval::EvalItem& item) const {
   const std::string text = eval::render_prompt(item);
   if (options_.chat) {
-    return tokenizer_.encode(
-        render_chat(chat_style_for(model_.config()), text, options_.system), false, true);
+    return tokenizer_.encode(render_chat(chat_style_for(model_.config()), text, options_.system),
+                             false, true);
   }
   return tokenizer_.encode(text, tokenizer_.add_bos(), true);
 }

@@ -143,8 +143,8 @@ profile::Profile assemble_profile(const profile::ProfileMeta& meta, const std::s
   lo.mode = profile::parse_label_mode(label_mode);
   prof.labels = profile::label_heads(prof.scores, lo);
   if (scoring.bootstrap > 0) {
-    prof.confidence = profile::bootstrap_labels(
-        prof.per_probe, so, lo, {scoring.bootstrap, scoring.bootstrap_seed, 0.95});
+    prof.confidence = profile::bootstrap_labels(prof.per_probe, so, lo,
+                                                {scoring.bootstrap, scoring.bootstrap_seed, 0.95});
   }
   prof.meta = meta;
   return prof;

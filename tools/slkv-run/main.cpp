@@ -161,12 +161,9 @@ int run(const slkv::run::RunOptions& o) {
                  info.granularity == SLKV_GRANULARITY_KV_HEAD ? "kv-head" : "query-head",
                  static_cast<long long>(cc.rows_kept), static_cast<long long>(cc.rows_full),
                  100.0 * share, cc.bytes_kept / 1048576.0, cc.bytes_full / 1048576.0, cc.seconds);
-    kv_json = {{"method", info.method},
-               {"rows_full", cc.rows_full},
-               {"rows_kept", cc.rows_kept},
-               {"bytes_full", cc.bytes_full},
-               {"bytes_kept", cc.bytes_kept},
-               {"share", share}};
+    kv_json = {{"method", info.method},       {"rows_full", cc.rows_full},
+               {"rows_kept", cc.rows_kept},   {"bytes_full", cc.bytes_full},
+               {"bytes_kept", cc.bytes_kept}, {"share", share}};
     if (!o.kept_out.empty()) {
       nlohmann::json k = {{"plan", o.plan}, {"n_tokens", n_prompt}, {"kept", cc.kept}};
       slkv::write_file_atomic(o.kept_out, k.dump() + "\n");
@@ -196,10 +193,9 @@ int run(const slkv::run::RunOptions& o) {
     });
   }
   if (!o.decode_logits_out.empty()) {
-    slkv::write_file_atomic(
-        o.decode_logits_out,
-        std::string_view(reinterpret_cast<const char*>(decode_logits.data()),
-                         decode_logits.size() * sizeof(float)));
+    slkv::write_file_atomic(o.decode_logits_out,
+                            std::string_view(reinterpret_cast<const char*>(decode_logits.data()),
+                                             decode_logits.size() * sizeof(float)));
   }
   std::vector<int32_t> text_ids = result.output_ids;
   if (result.stopped) text_ids.pop_back();

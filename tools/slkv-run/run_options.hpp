@@ -18,11 +18,11 @@ struct RunOptions {
   std::string logits_out;  // f32 [n_prompt, vocab]
   std::string attn_out;    // f32 [n_layers, n_heads, attn_rows, n_prompt]
   int64_t attn_rows = 8;
-  int64_t batch = 512;  // prompt tokens per forward batch
-  std::string plan;      // --plan: budget plan applied to the KV cache after prefill
-  std::string kept_out;  // --kept-out: JSON of the positions every (layer, plan head) kept
+  int64_t batch = 512;            // prompt tokens per forward batch
+  std::string plan;               // --plan: budget plan applied to the KV cache after prefill
+  std::string kept_out;           // --kept-out: JSON of the positions every (layer, plan head) kept
   std::string decode_logits_out;  // f32 [n_generated, vocab]: the logits each token came from
-  std::string matvec = "int8";  // --matvec: decode products, exact (f32) or int8 activations
+  std::string matvec = "int8";    // --matvec: decode products, exact (f32) or int8 activations
 };
 
 void setup_run_options(CLI::App& app, RunOptions& options);

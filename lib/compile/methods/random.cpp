@@ -42,8 +42,6 @@ class RandomMethod final : public AllocationMethod {
 
 }  // namespace
 
-std::unique_ptr<AllocationMethod> make_random_method() {
-  return std::make_unique<RandomMethod>();
-}
+std::unique_ptr<AllocationMethod> make_random_method() { return std::make_unique<RandomMethod>(); }
 
 }  // namespace slkv::compile
