@@ -42,6 +42,63 @@ void check_confidence(const Io& io, const LabelConfidence& c, size_t n_heads) {
 
 }  // namespace
 
+void write_probe_extras(const Io& io, hid_t file, const PerProbeStats& pp) {
+  const auto L = static_cast<hsize_t>(pp.n_layers);
+  const auto H = static_cast<hsize_t>(pp.n_query_heads);
+  const auto P = static_cast<hsize_t>(pp.n_probes());
+  if (!pp.logic_token.empty()) {
+    Handle per_probe(io.check(H5Gopen2(file, "per_probe", H5P_DEFAULT), "per_probe"), H5Gclose);
+    io.dataset<float>(per_probe.get(), "logic_token", {P, L, H}, pp.logic_token);
+  }
+  {
+    Handle probes(io.check(H5Gopen2(file, "probes", H5P_DEFAULT), "probes"), H5Gclose);
+    std::vector<std::string> tmpl;
+    std::vector<double> chance;
+    std::vector<int64_t> token_ok;
+    for (const ProbeRecord& r : pp.probes) {
+      tmpl.push_back(r.template_name);
+      chance.push_back(r.chance);
+      token_ok.push_back(r.n_token_ok);
+    }
+    io.string_dataset(probes.get(), "template", tmpl);
+    io.dataset<double>(probes.get(), "chance", {P}, chance);
+    io.dataset<int64_t>(probes.get(), "n_token_ok", {P}, token_ok);
+  }
+}
+
+void read_probe_extras(const Io& io, hid_t file, PerProbeStats& pp) {
+  const auto L = static_cast<hsize_t>(pp.n_layers);
+  const auto H = static_cast<hsize_t>(pp.n_query_heads);
+  const auto P = static_cast<hsize_t>(pp.n_probes());
+  {
+    Handle per_probe = io.open_group(file, "per_probe");
+    if (has_link(per_probe.get(), "logic_token")) {
+      pp.logic_token = io.read_dataset<float>(per_probe.get(), "logic_token", {P, L, H});
+      for (float x : pp.logic_token) {
+        if (!std::isfinite(x)) io.fail("per_probe/logic_token holds a NaN or infinite value");
+      }
+    }
+  }
+  {
+    Handle probes = io.open_group(file, "probes");
+    if (has_link(probes.get(), "template")) {
+      const auto tmpl = io.read_string_dataset(probes.get(), "template", P);
+      for (hsize_t i = 0; i < P; ++i) pp.probes[i].template_name = tmpl[i];
+    }
+    if (has_link(probes.get(), "chance")) {
+      const auto chance = io.read_dataset<double>(probes.get(), "chance", {P});
+      for (hsize_t i = 0; i < P; ++i) {
+        if (!(chance[i] >= 0.0 && chance[i] < 1.0)) io.fail("probes/chance outside [0, 1)");
+        pp.probes[i].chance = chance[i];
+      }
+    }
+    if (has_link(probes.get(), "n_token_ok")) {
+      const auto ok = io.read_dataset<int64_t>(probes.get(), "n_token_ok", {P});
+      for (hsize_t i = 0; i < P; ++i) pp.probes[i].n_token_ok = ok[i];
+    }
+  }
+}
+
 void write_logic_extras(const Io& io, hid_t file, const Profile& p) {
   const auto L = static_cast<hsize_t>(p.meta.n_layers);
   const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
@@ -52,24 +109,7 @@ void write_logic_extras(const Io& io, hid_t file, const Profile& p) {
     Handle d(io.check(H5Dopen2(scores.get(), "logic", H5P_DEFAULT), "scores/logic"), H5Dclose);
     io.attr_string(d.get(), "variant", std::string(logic_variant_name(p.scores.logic_variant)));
   }
-  if (!p.per_probe.logic_token.empty()) {
-    Handle per_probe(io.check(H5Gopen2(file, "per_probe", H5P_DEFAULT), "per_probe"), H5Gclose);
-    io.dataset<float>(per_probe.get(), "logic_token", {P, L, H}, p.per_probe.logic_token);
-  }
-  {
-    Handle probes(io.check(H5Gopen2(file, "probes", H5P_DEFAULT), "probes"), H5Gclose);
-    std::vector<std::string> tmpl;
-    std::vector<double> chance;
-    std::vector<int64_t> token_ok;
-    for (const ProbeRecord& r : p.per_probe.probes) {
-      tmpl.push_back(r.template_name);
-      chance.push_back(r.chance);
-      token_ok.push_back(r.n_token_ok);
-    }
-    io.string_dataset(probes.get(), "template", tmpl);
-    io.dataset<double>(probes.get(), "chance", {P}, chance);
-    io.dataset<int64_t>(probes.get(), "n_token_ok", {P}, token_ok);
-  }
+  write_probe_extras(io, file, p.per_probe);
 
   const LabelConfidence& c = p.confidence;
   if (c.empty()) return;
@@ -113,33 +153,7 @@ void read_logic_extras(const Io& io, hid_t file, Profile& p) {
       }
     }
   }
-  {
-    Handle per_probe = io.open_group(file, "per_probe");
-    if (has_link(per_probe.get(), "logic_token")) {
-      p.per_probe.logic_token = io.read_dataset<float>(per_probe.get(), "logic_token", {P, L, H});
-      for (float x : p.per_probe.logic_token) {
-        if (!std::isfinite(x)) io.fail("per_probe/logic_token holds a NaN or infinite value");
-      }
-    }
-  }
-  {
-    Handle probes = io.open_group(file, "probes");
-    if (has_link(probes.get(), "template")) {
-      const auto tmpl = io.read_string_dataset(probes.get(), "template", P);
-      for (hsize_t i = 0; i < P; ++i) p.per_probe.probes[i].template_name = tmpl[i];
-    }
-    if (has_link(probes.get(), "chance")) {
-      const auto chance = io.read_dataset<double>(probes.get(), "chance", {P});
-      for (hsize_t i = 0; i < P; ++i) {
-        if (!(chance[i] >= 0.0 && chance[i] < 1.0)) io.fail("probes/chance outside [0, 1)");
-        p.per_probe.probes[i].chance = chance[i];
-      }
-    }
-    if (has_link(probes.get(), "n_token_ok")) {
-      const auto ok = io.read_dataset<int64_t>(probes.get(), "n_token_ok", {P});
-      for (hsize_t i = 0; i < P; ++i) p.per_probe.probes[i].n_token_ok = ok[i];
-    }
-  }
+  read_probe_extras(io, file, p.per_probe);
 
   if (!has_link(file, "confidence")) return;
   Handle g = io.open_group(file, "confidence");

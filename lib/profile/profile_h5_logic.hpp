@@ -11,6 +11,10 @@
 
 namespace slkv::profile {
 
+// Per-probe extras of the logic templates (per_probe/logic_token, probes/template, chance,
+// n_token_ok): also carried by part files (profile_part.*) so merges keep them.
+void write_probe_extras(const h5::Io& io, hid_t file, const PerProbeStats& pp);
+void read_probe_extras(const h5::Io& io, hid_t file, PerProbeStats& pp);
 void write_logic_extras(const h5::Io& io, hid_t file, const Profile& p);
 void read_logic_extras(const h5::Io& io, hid_t file, Profile& p);
 

@@ -3,6 +3,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_h5_logic.hpp"
 #include "profile/profile_h5_sections.hpp"
 
 namespace slkv::profile {
@@ -61,6 +62,7 @@ void write_profile_part(const std::string& path, const ProfilePart& part) {
     io.dataset<int64_t>(g.get(), "probe_index", {static_cast<hsize_t>(part.probe_index.size())},
                         part.probe_index);
     detail::write_probe_evidence(io, file.get(), part.per_probe);
+    write_probe_extras(io, file.get(), part.per_probe);
     io.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush");
   });
 }
@@ -84,6 +86,7 @@ ProfilePart read_profile_part(const std::string& path) {
   if (dims.size() != 1) io.fail("dataset part/probe_index is not one-dimensional");
   p.probe_index = io.read_dataset<int64_t>(g.get(), "probe_index", dims);
   p.per_probe = detail::read_probe_evidence(io, file.get(), p.meta.n_layers, p.meta.n_query_heads);
+  read_probe_extras(io, file.get(), p.per_probe);
   check_part(p, path);
   return p;
 }
@@ -119,6 +122,8 @@ ProbeHeadValues probe_row_values(const PerProbeStats& s, int64_t i) {
   out.fp = row(s.fp);
   out.fn = row(s.fn);
   out.tn = row(s.tn);
+  out.n_token_ok = r.n_token_ok;
+  if (!s.logic_token.empty()) out.logic_token = row(s.logic_token);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "fixture_profile.hpp"
 #include "profile/h5_io.hpp"
+#include "profile/profile_checksum.hpp"
 #include "profile/profile_h5.hpp"
 
 namespace {
@@ -85,6 +86,7 @@ TEST(ProfileH5Logic, OlderFilesWithoutTheExtrasRead) {
     Handle d(H5Dopen2(f.get(), "scores/logic", H5P_DEFAULT), H5Dclose);
     ASSERT_GE(H5Adelete(d.get(), "variant"), 0);
   }
+  slkv::profile::seal_profile(path);  // edited on purpose: checksum it again
   const auto b = slkv::profile::read_profile(path);
   EXPECT_EQ(b.scores.logic_variant, LogicVariant::kProbe);
   EXPECT_TRUE(b.per_probe.logic_token.empty());
@@ -112,6 +114,7 @@ TEST(ProfileH5Logic, DefectsAreNamed) {
     slkv::profile::h5::Io io{path};
     io.attr_string(d.get(), "variant", "tokens");
   }
+  slkv::profile::seal_profile(path);  // a well-formed file with one defect
   try {
     slkv::profile::read_profile(path);
     ADD_FAILURE() << "an unknown variant was accepted";

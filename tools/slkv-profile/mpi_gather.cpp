@@ -104,6 +104,12 @@ std::string encode_share(const std::vector<int64_t>& indices,
       w.put(*a);
     }
     for (const auto* a : {&v.tp, &v.fp, &v.fn, &v.tn}) w.put(*a);
+    // The logic templates' extras (v2 templates, token-level variant).
+    w.put(r.template_name);
+    w.put<double>(r.chance);
+    w.put<int64_t>(v.n_token_ok);
+    w.put<uint8_t>(v.logic_token.empty() ? 0 : 1);
+    if (!v.logic_token.empty()) w.put(v.logic_token);
   }
   return w.take();
 }
@@ -136,6 +142,10 @@ void decode_share(const std::string& bytes, int64_t n_heads, std::vector<int64_t
       *a = r.get_vector<float>(h);
     }
     for (auto* a : {&v.tp, &v.fp, &v.fn, &v.tn}) *a = r.get_vector<int32_t>(h);
+    rec.template_name = r.get_string();
+    rec.chance = r.get<double>();
+    v.n_token_ok = r.get<int64_t>();
+    if (r.get<uint8_t>() != 0) v.logic_token = r.get_vector<float>(h);
     rec.success = v.success;
     rec.has_distractors = v.has_distractors;
     rec.n_steps = v.n_steps;

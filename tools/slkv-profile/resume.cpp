@@ -90,7 +90,9 @@ FinishedProbe probe_from_json(const json& j, size_t n_heads, const std::string& 
     p.record.template_name = j.value("template", std::string());
     p.record.chance = j.value("chance", 0.0);
     v.n_token_ok = j.value("n_token_ok", int64_t{0});
-    if (j.contains("logic_token")) read_array(j, "logic_token", n_heads, v.logic_token, path);
+    // Empty when the probe had no teacher-forced token values (written as []).
+    if (j.contains("logic_token") && !(j["logic_token"].is_array() && j["logic_token"].empty()))
+      read_array(j, "logic_token", n_heads, v.logic_token, path);
   } catch (const json::exception& e) {
     throw Error(path + ": malformed checkpoint entry: " + e.what());
   }
