@@ -18,7 +18,7 @@ out="${SLKV_OUT:-build/quickstart}"
 mkdir -p "$out"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 # Only the three tools: the full tree with its tests takes far longer on a small machine.
-cmake --build build -j "$(nproc)" --target slkv-inspect slkv-profile slkv-compile
+cmake --build build -j "$(nproc)" --target slkv-inspect slkv-profile slkv-compile slkv-run
 echo "== slkv-inspect $model"
 build/tools/slkv-inspect/slkv-inspect "$model"
 echo "== tokenization"
@@ -30,5 +30,8 @@ echo "== slkv-compile (128 tokens per head on average, default two-stage method)
 build/tools/slkv-compile/slkv-compile "$out/$model_name.profile.h5" \
   --model "$model" --budget 128 --out "$out/$model_name.plan.json" --explain
 echo
+echo "== slkv-run with the plan (compressed generation: KV memory kept against FullKV on stderr)"
+build/tools/slkv-run/slkv-run "$model" --chat --max-new 24 --plan "$out/$model_name.plan.json" \
+  --prompt-file README.md
 echo "profile:     $out/$model_name.profile.h5   (slkv-profile --summary to print it again)"
 echo "budget plan: $out/$model_name.plan.json"
