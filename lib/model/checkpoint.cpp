@@ -187,4 +187,12 @@ void Checkpoint::compute_fingerprint() {
   fingerprint_ = h.hex();
 }
 
+Tokenizer load_tokenizer(const Checkpoint& checkpoint) {
+  if (checkpoint.gguf() != nullptr) return tokenizer_from_gguf(*checkpoint.gguf());
+  if (!checkpoint.tokenizer_json_path().empty()) {
+    return tokenizer_from_json(checkpoint.tokenizer_json_path());
+  }
+  throw_file_error(checkpoint.path(), "no tokenizer: not a GGUF file and no tokenizer.json");
+}
+
 }  // namespace slkv

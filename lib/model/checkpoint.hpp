@@ -18,6 +18,7 @@
 #include "model/gguf.hpp"
 #include "model/model_config.hpp"
 #include "model/tensor_info.hpp"
+#include "model/tokenizer.hpp"
 
 namespace slkv {
 
@@ -60,6 +61,10 @@ class Checkpoint {
   std::string fingerprint_;
   std::string tokenizer_json_path_;
 };
+
+// The checkpoint's tokenizer: from the GGUF metadata, or the tokenizer.json beside an HF
+// checkpoint. Throws slkv::Error naming the checkpoint when it has neither.
+Tokenizer load_tokenizer(const Checkpoint& checkpoint);
 
 // The tensors the architecture needs and their PyTorch-order shapes (name -> shape).
 std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensor_shapes(

@@ -64,11 +64,7 @@ std::vector<slkv::eval::EvalItem> load_tasks(const EvalOptions& o, const slkv::T
 int run(const EvalOptions& o) {
   auto checkpoint = slkv::Checkpoint::open(o.model);
   const slkv::ModelConfig& config = checkpoint->config();
-  slkv::Tokenizer tokenizer =
-      checkpoint->gguf() ? slkv::tokenizer_from_gguf(*checkpoint->gguf())
-      : !checkpoint->tokenizer_json_path().empty()
-          ? slkv::tokenizer_from_json(checkpoint->tokenizer_json_path())
-          : throw slkv::Error(o.model + ": no tokenizer.json beside the checkpoint");
+  slkv::Tokenizer tokenizer = slkv::load_tokenizer(*checkpoint);
   slkv::CheckpointWeights weights(*checkpoint);
   slkv::Model model(config, weights);
   const std::string fingerprint = checkpoint->fingerprint();

@@ -13,14 +13,6 @@ namespace slkv::inspect {
 
 namespace {
 
-Tokenizer load_tokenizer(const Checkpoint& checkpoint) {
-  if (checkpoint.gguf() != nullptr) return tokenizer_from_gguf(*checkpoint.gguf());
-  if (!checkpoint.tokenizer_json_path().empty()) {
-    return tokenizer_from_json(checkpoint.tokenizer_json_path());
-  }
-  throw_file_error(checkpoint.path(), "no tokenizer: not a GGUF file and no tokenizer.json");
-}
-
 // Token spellings can hold any bytes (byte-level alphabets are valid UTF-8, but a byte
 // token's piece is not); never let JSON output throw on them.
 std::string dump(const nlohmann::json& value) {
