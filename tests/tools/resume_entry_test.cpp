@@ -53,6 +53,19 @@ TEST(ResumeEntry, RoundTripsExactly) {
   EXPECT_EQ(back.record.depth, p.record.depth);
 }
 
+// A generation cut at its token limit can end inside a UTF-8 sequence; the entry must keep the
+// exact bytes (it used to throw from the JSON writer and end the run).
+TEST(ResumeEntry, OutputCutInsideAUtf8SequenceRoundTripsByteForByte) {
+  FinishedProbe p = sample(4);
+  p.record.output = std::string("caf\xc3", 4);    // first byte of "é" only
+  p.record.answer = std::string("\xff\x00z", 3);  // not UTF-8, embedded NUL
+  const std::string text = format_checkpoint_entry(p, "run-key");
+  const FinishedProbe back = parse_checkpoint_entry(text, "run-key", 4, "x");
+  EXPECT_EQ(back.record.output, p.record.output);
+  EXPECT_EQ(back.record.answer, p.record.answer);
+  EXPECT_THAT(text, HasSubstr("\"hex\":\"636166c3\""));
+}
+
 TEST(ResumeEntry, CorruptionTruncationForeignRunsAndOldFormatAreRefused) {
   const std::string text = format_checkpoint_entry(sample(6), "run-key");
   std::mt19937 rng(11);

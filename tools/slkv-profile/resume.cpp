@@ -27,14 +27,52 @@ void read_array(const json& j, const char* name, size_t n, std::vector<T>& out,
   out = j[name].get<std::vector<T>>();
 }
 
+// Model outputs are raw bytes: a generation cut at its token limit can end inside a UTF-8
+// sequence, which a JSON string cannot hold. Such strings are stored as {"hex": "..."} so the
+// resumed profile keeps the exact bytes; valid UTF-8 stays a plain string.
+json bytes_to_json(const std::string& s) {
+  try {
+    (void)json(s).dump();
+    return s;
+  } catch (const json::type_error&) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * s.size());
+    for (const unsigned char c : s) {
+      hex.push_back(kDigits[c >> 4]);
+      hex.push_back(kDigits[c & 15]);
+    }
+    return json{{"hex", hex}};
+  }
+}
+
+std::string bytes_from_json(const json& j, const std::string& path) {
+  if (j.is_string()) return j.get<std::string>();
+  const std::string hex = j.at("hex").get<std::string>();
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  const auto bad = [&] { return Error(path + ": malformed checkpoint entry: bad hex string"); };
+  if (hex.size() % 2 != 0) throw bad();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) throw bad();
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
 json probe_to_json(const FinishedProbe& p) {
   const profile::ProbeHeadValues& v = p.values;
   json j;
   j["family"] = std::string(probes::family_name(p.record.family));
   j["length_tokens"] = p.record.length_tokens;
   j["depth"] = p.record.depth;
-  j["answer"] = p.record.answer;
-  j["output"] = p.record.output;
+  j["answer"] = bytes_to_json(p.record.answer);
+  j["output"] = bytes_to_json(p.record.output);
   j["n_steps"] = v.n_steps;
   j["n_needle_tokens"] = v.n_needle_tokens;
   j["has_distractors"] = v.has_distractors;
@@ -66,8 +104,8 @@ FinishedProbe probe_from_json(const json& j, size_t n_heads, const std::string& 
     p.record.family = probes::parse_family(j.at("family").get<std::string>());
     p.record.length_tokens = j.at("length_tokens").get<int64_t>();
     p.record.depth = j.at("depth").get<double>();
-    p.record.answer = j.at("answer").get<std::string>();
-    p.record.output = j.at("output").get<std::string>();
+    p.record.answer = bytes_from_json(j.at("answer"), path);
+    p.record.output = bytes_from_json(j.at("output"), path);
     profile::ProbeHeadValues& v = p.values;
     v.n_steps = j.at("n_steps").get<int64_t>();
     v.n_needle_tokens = j.at("n_needle_tokens").get<int64_t>();
