@@ -144,6 +144,16 @@ def template_ids(tok, family, text, gguf_path):
                                    return_dict=False)
 
 
+def outside_window(config, kept, n_tokens):
+    """Kept prompt positions on sliding-window layers that no generated token can read
+    (p <= T - window): budget the plan spends for nothing there."""
+    types = getattr(config, "layer_types", None) or []
+    w = getattr(config, "sliding_window", None) or 0
+    return sum(int(np.sum(np.asarray(h) <= n_tokens - w)) for layer, heads in enumerate(kept)
+               if layer < len(types) and types[layer] == "sliding_attention" and w
+               for h in heads)
+
+
 def kept_diff(engine_kept, hf_kept):
     """(heads compared, heads differing, first difference)."""
     n, bad, first = 0, 0, None
@@ -173,10 +183,11 @@ def model_cases(args, family, tmp, texts, results):
     gguf_name, profile = MODELS[family]
     gguf_path = os.path.join(MODELS_DIR, gguf_name)
     model = transformers.AutoModelForCausalLM.from_pretrained(
-        MODELS_DIR, gguf_file=gguf_name, dtype=torch.float32, attn_implementation="eager").eval()
+        MODELS_DIR, gguf_file=gguf_name, dtype=torch.float32,
+        attn_implementation="sdpa" if args.press else "eager").eval()
     tok = transformers.AutoTokenizer.from_pretrained(MODELS_DIR, gguf_file=gguf_name)
-    grans = ["kv", "query"] if model.config.num_attention_heads != model.config.num_key_value_heads \
-        else ["kv"]
+    gqa = model.config.num_attention_heads != model.config.num_key_value_heads
+    grans = ["kv", "query"] if gqa else ["kv"]
     plans = {}
     for pname, extra in PLANS.items():
         for gran in grans:
@@ -193,8 +204,8 @@ def model_cases(args, family, tmp, texts, results):
         h_tokens, h_logits = hf_generate(model, p_ids, args.max_new)
         full_diff, full_same, n, full_agree, _ = compare_logits(f_logits, h_logits, f_tokens,
                                                                  h_tokens)
-        print(f"{family} {pr_name}: T={len(p_ids)} tokenizer equal {tok_equal}; FullKV max |dlogit| "
-              f"{full_diff:.3g}, tokens equal {full_same}/{n}", file=sys.stderr)
+        print(f"{family} {pr_name}: T={len(p_ids)} tokenizer equal {tok_equal}; FullKV max "
+              f"|dlogit| {full_diff:.3g}, tokens equal {full_same}/{n}", file=sys.stderr)
         base = {"model": family, "prompt": pr_name, "prompt_tokens": len(p_ids),
                 "tokenizer_equal": tok_equal, "fullkv_max_abs_logit_diff": full_diff,
                 "fullkv_tokens_equal": full_same == n}
@@ -202,23 +213,54 @@ def model_cases(args, family, tmp, texts, results):
             t0 = time.time()
             _, e_tokens, e_logits, e_kept = engine(args, gguf_path, prompt_file, tmp, plan_path)
             plan = st.load_plan(plan_path, model)
-            with st.apply_plan(model, plan) as session:
-                t_tokens, t_logits = hf_generate(model, p_ids, args.max_new)
-            t_kept = [session.kept_positions(layer) for layer in range(plan.info.n_layers)]
-            n_heads, n_bad, first = kept_diff(e_kept, t_kept)
+            if args.press:  # kvpress: sliding layers stay uncompressed, compare the others
+                from slkv.transformers.press import PlanPress
+
+                press = PlanPress(plan=plan)
+                with press(model):
+                    t_tokens, t_logits = hf_generate(model, p_ids, args.max_new)
+                layers = sorted(press.selections)
+                t_kept = [press.selections[layer].tolist() for layer in layers]
+                n_heads, n_bad, first = kept_diff([e_kept[layer] for layer in layers], t_kept)
+                # The press's decoding equals the engine's only where its rule does: KV-head
+                # plans on models without sliding-window layers.
+                same_rule = gran == "kv" and len(layers) == plan.info.n_layers
+                stats = None
+            else:
+                with st.apply_plan(model, plan) as session:
+                    t_tokens, t_logits = hf_generate(model, p_ids, args.max_new)
+                t_kept = [session.kept_positions(layer) for layer in range(plan.info.n_layers)]
+                n_heads, n_bad, first = kept_diff(e_kept, t_kept)
+                layers, same_rule, stats = list(range(plan.info.n_layers)), True, session.stats
             diff, same, n, agree, margin = compare_logits(e_logits, t_logits, e_tokens, t_tokens)
-            change = float(np.abs(e_logits[:1] - f_logits[:1]).max())
-            ok = n_bad == 0 and agree and diff <= max(LOGIT_TOL, full_diff)
+            # How much the plan moved the engine's own logits from FullKV (same context only):
+            # the size of the effect the equality above is measured against.
+            change, _, _, _, _ = compare_logits(e_logits, f_logits, e_tokens, f_tokens)
+            upto = min(same + 1, n)  # step 0 is the prefill's last row, before any eviction
+            diff_decode = float(np.abs(e_logits[1:upto] - t_logits[1:upto]).max()) \
+                if upto > 1 else 0.0
+            unread = outside_window(model.config, e_kept, len(p_ids))
+            ok = n_bad == 0 and (not same_rule or
+                                 (agree and diff <= max(LOGIT_TOL, full_diff)))
             r = dict(base, plan=pname, granularity=gran,
+                     integration="PlanPress" if args.press else "apply_plan",
+                     layers_compared=len(layers), decoding_rule_equal=same_rule,
                      rows_kept=sum(len(h) for layer in e_kept for h in layer),
                      heads_compared=n_heads, heads_differing=n_bad, first_difference=first,
-                     max_abs_logit_diff=diff, tokens_equal=f"{same}/{n}", greedy_agree=agree,
-                     min_top2_margin=margin, first_step_change_vs_fullkv=change,
-                     skipped_layers=list(session.stats.skipped_layers),
-                     kv_kept_fraction=round(session.stats.kept_fraction, 4),
+                     max_abs_logit_diff=diff, max_abs_logit_diff_after_step0=diff_decode,
+                     tokens_equal=f"{same}/{n}", greedy_agree=agree,
+                     min_top2_margin=margin, engine_change_vs_fullkv=change,
+                     kept_outside_sliding_window=unread,
+                     kv_kept_fraction=round(stats.kept_fraction, 4) if stats else None,
                      seconds=round(time.time() - t0, 1), passed=ok)
             print(json.dumps(r), file=sys.stderr)
             results.append(r)
+
+
+def _version(dist):
+    from importlib.metadata import version
+
+    return version(dist)
 
 
 def main():
@@ -229,11 +271,15 @@ def main():
     ap.add_argument("--models", default="smollm2,gemma3")
     ap.add_argument("--prompts", default=None, help="comma-separated subset of the prompts")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--press", action="store_true",
+                    help="kvpress PlanPress (sdpa attention) instead of apply_plan (eager)")
     args = ap.parse_args()
     args.slkv_run = os.path.join(args.bin, "slkv-run", "slkv-run")
     args.slkv_compile = os.path.join(args.bin, "slkv-compile", "slkv-compile")
     try:
         import gguf  # noqa: F401  (transformers' GGUF loader)
+        if args.press:
+            import kvpress  # noqa: F401
         import torch
         import transformers
     except ImportError as e:
@@ -264,6 +310,7 @@ def main():
         "command": " ".join(sys.argv[1:]),
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "transformers": transformers.__version__, "numpy": np.__version__,
+                     "kvpress": _version("kvpress") if args.press else None,
                      "slkv": getattr(slkv, "__version__", "?")},
         "created": datetime.date.today().isoformat(),
         "seconds": round(time.time() - t0, 1),
