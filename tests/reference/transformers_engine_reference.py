@@ -34,9 +34,13 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
 SKIP = 77
+try:
+    import numpy as np
+except ImportError:
+    print(f"skipped: {sys.executable} lacks numpy (needs numpy, torch, transformers, gguf)")
+    sys.exit(SKIP)
+
 MODELS_DIR = os.environ.get("SLKV_MODELS", os.path.expanduser("~/.cache/slkv/models"))
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
