@@ -47,9 +47,15 @@ def test_press_equals_apply_plan(family, granularity):
         model.set_attn_implementation("sdpa")
         press = PlanPress(plan=plan)
         pressed = generate(model, ids, press)
-    assert sorted(press.selections) == sorted(session.selections)
+    # PlanPress leaves Gemma 3's sliding-window layers uncompressed (as kvpress does);
+    # apply_plan compresses them (the engine's rule): their decoding differs there.
+    types = getattr(model.config, "layer_types", None) or []
+    sliding = {i for i, t in enumerate(types) if t == "sliding_attention"}
+    assert sorted(press.selections) == sorted(set(session.selections) - sliding)
     for layer, sel in press.selections.items():
         assert sel.tolist() == session.kept_positions(layer)
+    if sliding:
+        return
     assert pressed.sequences.tolist() == eager.sequences.tolist()
     torch.testing.assert_close(torch.stack(pressed.scores), torch.stack(eager.scores),
                                rtol=1e-4, atol=1e-4)

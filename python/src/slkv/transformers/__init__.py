@@ -9,7 +9,9 @@
 At the end of prefill each layer's cache keeps, per head, the positions libslkv_runtime
 selects from the softmax rows of the last ``window`` queries (computed in float32 by eager
 attention); decoding attends per head to those positions and every generated token. One
-sequence at a time (batch size 1). Gemma 3 sliding-window layers are left as they are.
+sequence at a time (batch size 1). Gemma 3 sliding-window layers are compressed by the
+same rule, and decoding there still sees a kept position only within the window (as the
+engine's compressed generation does).
 ``PlanPress`` (kvpress) is in :mod:`slkv.transformers.press`. Needs torch and transformers.
 """
 

@@ -18,12 +18,15 @@ from . import _attention
 @dataclass
 class LayerState:
     """One compacted layer: slot s of KV head g holds prompt position ``positions[g][s]``;
-    query head h may read slot s when ``visible[h, s]``."""
+    query head h may read slot s when ``visible[h, s]`` and, on a sliding-window layer
+    (``window`` > 0), when the query's position q satisfies q - ``slot_pos[h, s]`` < window."""
 
     n_tokens: int  # prompt length T at prefill
     positions: List[np.ndarray]  # per KV head, ascending prompt positions stored
     visible: torch.Tensor  # bool [n_heads, L]
     n_slots: int  # L = max stored positions over KV heads (shorter heads padded)
+    slot_pos: Optional[torch.Tensor] = None  # int64 [n_heads, L]: prompt position of each slot
+    window: int = 0  # the layer's sliding window (0: full attention)
 
 
 @dataclass
@@ -32,8 +35,9 @@ class KVStats:
 
     ``bytes_kept`` counts the rows the plan keeps; ``bytes_allocated`` what the dense
     transformers cache holds (heads of a layer are padded to the layer's longest head);
-    ``bytes_full`` what FullKV would hold. Uncompressed layers (Gemma 3 sliding-window
-    layers) are listed in ``skipped_layers`` and counted in neither."""
+    ``bytes_full`` what FullKV would hold. Every attention layer is compressed (Gemma 3's
+    sliding-window layers too, as the engine does); ``skipped_layers`` stays empty and is
+    kept for compatibility."""
 
     n_tokens: int = 0
     tokens_full: int = 0  # sum over compacted layers and KV heads of T
@@ -129,9 +133,17 @@ class PlanSession:
 
     # ---- attention ------------------------------------------------------------------------
     @staticmethod
-    def _compressible(module: Any) -> bool:
-        return not (getattr(module, "is_sliding", False) or
-                    getattr(module, "sliding_window", None))
+    def _window(module: Any) -> int:
+        """The layer's sliding window (0: full attention). Gemma 3 sets ``sliding_window`` on
+        its sliding layers only; Llama / Qwen2 set it on every layer when the config has one
+        and mark the sliding ones with ``is_sliding`` or ``config.layer_types``."""
+        w = getattr(module, "sliding_window", None)
+        if not w:
+            return 0
+        types = getattr(module.config, "layer_types", None)
+        if types is not None and module.layer_idx < len(types):
+            return int(w) if types[module.layer_idx] == "sliding_attention" else 0
+        return int(w)
 
     def attend(self, module: Any, eager: Callable, query: torch.Tensor, key: torch.Tensor,
                value: torch.Tensor, mask: Optional[torch.Tensor], scaling: Optional[float],
@@ -147,9 +159,6 @@ class PlanSession:
                         **kwargs)
             if idx == 0:
                 self.stats = KVStats(n_tokens=k_len)
-            if not self._compressible(module):
-                self.stats.skipped_layers.append(idx)
-                return out
             n_rows = min(max(1, self.n_rows or self.plan.info.window), k_len)
             softcap = kwargs.get("softcap") or getattr(module.config, "attn_logit_softcapping",
                                                        None)
@@ -158,7 +167,9 @@ class PlanSession:
             if probs.is_cuda and not cuda_available():
                 probs = probs.cpu()  # the library has no CUDA: select on the host
             sel = self.plan.select(idx, probs=probs)
-            self._pending[idx] = (sel, _prompt_visible(mask, k_len, query.device))
+            # key/value: all T prompt rows (a sliding-window cache layer stores only its window)
+            self._pending[idx] = (sel, _prompt_visible(mask, k_len, query.device), key, value,
+                                  self._window(module))
             self.selections[idx] = sel
             if self.record:
                 self.probs[idx] = probs
@@ -180,10 +191,16 @@ class PlanSession:
         neg = torch.finfo(query.dtype).min
         n_heads = query.shape[1]
         mask = torch.zeros(1, n_heads, q_len, k_len, dtype=query.dtype, device=query.device)
-        mask[..., :state.n_slots].masked_fill_(~state.visible[None, :, None, :], neg)
+        hidden = ~state.visible[None, :, None, :]  # [1, H, 1, L]
         j = torch.arange(n_new, device=query.device)
         i = torch.arange(q_len, device=query.device)
+        q_pos = state.n_tokens + n_new - q_len + i  # positions of the queries
         future = j[None, :] > (n_new - q_len + i)[:, None]  # causal among the new tokens
+        if state.window > 0:  # the engine's rule: key p is visible from q iff q - p < window
+            hidden = hidden | (q_pos[None, None, :, None] - state.slot_pos[None, :, None, :]
+                               >= state.window)
+            future = future | (q_pos[:, None] - (state.n_tokens + j)[None, :] >= state.window)
+        mask[..., :state.n_slots].masked_fill_(hidden, neg)
         mask[..., state.n_slots:].masked_fill_(future[None, None], neg)
         return mask
 
@@ -193,13 +210,19 @@ class PlanSession:
         pending = self._pending.pop(idx, None)
         if pending is None:
             return None
-        sel, prompt_visible = pending
+        sel, prompt_visible, full_keys, full_values, window = pending
         cache = kwargs.get("cache", kwargs.get("past_key_values"))
         if cache is None:
             return None  # use_cache=False: nothing to keep
         layer = cache.layers[idx]
-        state, keys, values = self._compact(sel, prompt_visible, layer.keys, layer.values)
-        layer.keys, layer.values = keys, values
+        state, keys, values = self._compact(sel, prompt_visible, full_keys, full_values)
+        state.window = window
+        if getattr(layer, "is_sliding", False):
+            # transformers' sliding-window layer crops to its last window - 1 rows on every
+            # update; the compacted slots must stay where they are.
+            cache.layers[idx] = _kept_sliding_layer(layer, keys, values)
+        else:
+            layer.keys, layer.values = keys, values
         self._layers[idx] = state
         self._account(state, keys)
         return None
@@ -225,8 +248,10 @@ class PlanSession:
                 visible[h, :len(pos)] = np.isin(pos, mine) & prompt_visible[pos]
         idx = torch.from_numpy(index).to(keys.device)[None, :, :, None].expand(
             keys.shape[0], n_kv, n_slots, keys.shape[-1])
+        slot_pos = np.repeat(index, groups, axis=0)  # [n_heads, L]: query head h reads h // groups
         state = LayerState(n_tokens=int(keys.shape[2]), positions=positions,
-                           visible=torch.from_numpy(visible).to(keys.device), n_slots=n_slots)
+                           visible=torch.from_numpy(visible).to(keys.device), n_slots=n_slots,
+                           slot_pos=torch.from_numpy(slot_pos).to(keys.device))
         return (state, torch.gather(keys, 2, idx).contiguous(),
                 torch.gather(values, 2, idx).contiguous())
 
@@ -243,6 +268,37 @@ class PlanSession:
     def kept_positions(self, layer: int) -> List[List[int]]:
         """Prompt positions each plan head keeps in ``layer`` (last prefill)."""
         return self.selections[layer].tolist()
+
+
+_KEPT_SLIDING: Dict[type, type] = {}
+
+
+def _kept_sliding_layer(layer: Any, keys: torch.Tensor, values: torch.Tensor) -> Any:
+    """A copy of a sliding-window cache layer holding the compacted prompt rows: it appends
+    without cropping (the session's decode mask applies the window by position) and keeps
+    counting the sequence length as the original does."""
+    base = type(layer)
+    cls = _KEPT_SLIDING.get(base)
+    if cls is None:
+
+        def update(self: Any, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
+                   **kwargs: Any):
+            self.cumulative_length += key_states.shape[-2]
+            self.keys = torch.cat([self.keys, key_states], dim=-2)
+            self.values = torch.cat([self.values, value_states], dim=-2)
+            return self.keys, self.values
+
+        def get_mask_sizes(self: Any, query: Any, *args: Any) -> Tuple[int, int]:
+            q_len = query if isinstance(query, int) else int(query.shape[0])
+            return int(self.keys.shape[-2]) + q_len, 0
+
+        cls = type("Kept" + base.__name__, (base,),
+                   {"update": update, "get_mask_sizes": get_mask_sizes})
+        _KEPT_SLIDING[base] = cls
+    new = object.__new__(cls)
+    new.__dict__.update(layer.__dict__)
+    new.keys, new.values = keys, values
+    return new
 
 
 def _prompt_visible(mask: Optional[torch.Tensor], n_tokens: int, device: Any) -> np.ndarray:

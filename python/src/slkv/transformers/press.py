@@ -12,7 +12,8 @@ keep are listed in ``module.masked_key_indices``; kvpress's attention patch give
 weight while decoding. Selection is libslkv_runtime's (``Plan.select``) on the float32
 softmax rows of the last ``window`` queries, recomputed from the layer's hidden states as
 kvpress's SnapKV does. kvpress masks per KV head, so a ``query_head`` plan keeps, per KV head,
-the union of its query heads' positions. Gemma 3 sliding-window layers are not compressed.
+the union of its query heads' positions. Gemma 3 sliding-window layers are not compressed
+(as kvpress's own hooks do; ``apply_plan`` and the engine compress them).
 Differences from ``SnapKVPress`` on a uniform plan: docs/python.md.
 """
 
