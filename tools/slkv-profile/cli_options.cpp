@@ -155,8 +155,10 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ablate-rank", opt.ablate_rank,
                  "heads to mask first: 'combined' norm(S_surface) + norm(S_logic), 'surface' or "
-                 "'logic' (the two halves of the double dissociation)")
-      ->check(CLI::IsMember({"combined", "surface", "logic"}));
+                 "'logic' (the two halves of the double dissociation), or 'dissociation': "
+                 "the top K by S_logic and by S_surface against the same random draws, per "
+                 "needle family")
+      ->check(CLI::IsMember({"combined", "surface", "logic", "dissociation"}));
   app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
       ->check(CLI::Range(1, 100));
   app.add_option("--ablate-out", opt.ablate_out, "write the ablation results as JSON");
