@@ -188,10 +188,13 @@ std::vector<std::vector<double>> plan_confidence(const ScoreInput& scores, const
       c.keep_surface.size() != n || c.keep_logic.size() != n || c.keep_ignoring.size() != n) {
     throw Error(scores.source_path + ": the label confidence does not match the score shape");
   }
+  // Shares are counts of resamples over B, stored as float: back to k / B exactly.
+  const double b = c.n_resamples;
+  const auto share = [&](float v) { return std::round(static_cast<double>(v) * b) / b; };
   const auto keep = [&](size_t i, const std::string& label) -> double {
-    if (label == "surface") return c.keep_surface[i];
-    if (label == "logic") return c.keep_logic[i];
-    return std::max(0.0, 1.0 - static_cast<double>(c.keep_surface[i]) - c.keep_logic[i]);
+    if (label == "surface") return share(c.keep_surface[i]);
+    if (label == "logic") return share(c.keep_logic[i]);
+    return std::max(0.0, 1.0 - share(c.keep_surface[i]) - share(c.keep_logic[i]));
   };
   const int64_t group = kv ? shape.n_heads / shape.n_kv_heads : 1;
   std::vector<std::vector<double>> out(shape.n_layers);

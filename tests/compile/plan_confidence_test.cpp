@@ -36,7 +36,7 @@ ScoreInput profile_2x4() {
   auto& c = s.confidence;
   c.n_layers = 2;
   c.n_query_heads = 4;
-  c.n_resamples = 100;
+  c.n_resamples = 1000;
   c.level = 0.95;
   c.keep_surface = {0.8f, 0.1f, 0, 0.25f, 0, 0.5f, 0, 0};
   c.keep_logic = {0, 0.05f, 0, 0.5f, 0, 0.75f, 0.625f, 0.875f};
