@@ -248,8 +248,8 @@ TEST(LogicTemplateSets, ConfigRecordsTheSetAndOldConfigsMeanV1) {
 // v1 draws are those of the code before v2 existed: the committed SmolLM2 probe dump (made
 // before v2, default grid, seed 0) gives every probe's template, answer and distractor blocks.
 TEST(LogicTemplateSets, V1DrawsMatchTheCommittedProbes) {
-  std::ifstream in(std::string(SLKV_SOURCE_DIR) + "/profiles/smollm2-135m/probes.jsonl");
-  ASSERT_TRUE(in) << "profiles/smollm2-135m/probes.jsonl is missing";
+  std::ifstream in(std::string(SLKV_SOURCE_DIR) + "/profiles/smollm2-135m/legacy-v1/probes.jsonl");
+  ASSERT_TRUE(in) << "profiles/smollm2-135m/legacy-v1/probes.jsonl is missing";
   slkv::probes::ProbeConfig c;
   c.lengths_tokens = {512, 1024};
   c.depths = {0.0, 0.25, 0.5, 0.75, 1.0};
