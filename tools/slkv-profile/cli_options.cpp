@@ -161,7 +161,12 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::IsMember({"combined", "surface", "logic", "dissociation"}));
   app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
       ->check(CLI::Range(1, 100));
-  app.add_option("--ablate-out", opt.ablate_out, "write the ablation results as JSON");
+  app.add_option("--ablate-out", opt.ablate_out,
+                 "write the ablation (or --judge-options) results as JSON");
+  app.add_flag("--judge-options", opt.judge_options,
+               "judge the closed-form logic needles (yes/no, choice, candidates) by comparing the "
+               "options' teacher-forced log-probabilities; prints per-template success, chance "
+               "and chance-corrected share");
 }
 
 }  // namespace slkv::tools

@@ -12,6 +12,7 @@
 #include "dist/mpi_world.hpp"
 #include "importance.hpp"
 #include "merge.hpp"
+#include "option_judge.hpp"
 #include "output_checks.hpp"
 #include "profile/bootstrap.hpp"
 #include "profile/lineage_json.hpp"
@@ -75,6 +76,7 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
       return kExitUsage;
     }
     check_profile_outputs(opt);  // before any model work
+    if (opt.judge_options) return run_option_judge(opt);
     if (!opt.ablate_profile.empty()) {
       if (mpi.size() > 1) {
         std::cerr << "slkv-profile: --ablate runs in one process, not under mpirun\n";
