@@ -190,11 +190,11 @@ std::vector<std::vector<double>> plan_confidence(const ScoreInput& scores, const
   }
   // Shares are counts of resamples over B, stored as float: back to k / B exactly.
   const double b = c.n_resamples;
-  const auto share = [&](float v) { return std::round(static_cast<double>(v) * b) / b; };
+  const auto count = [&](float v) { return std::round(static_cast<double>(v) * b); };
   const auto keep = [&](size_t i, const std::string& label) -> double {
-    if (label == "surface") return share(c.keep_surface[i]);
-    if (label == "logic") return share(c.keep_logic[i]);
-    return std::max(0.0, 1.0 - share(c.keep_surface[i]) - share(c.keep_logic[i]));
+    if (label == "surface") return count(c.keep_surface[i]) / b;
+    if (label == "logic") return count(c.keep_logic[i]) / b;
+    return std::max(0.0, b - count(c.keep_surface[i]) - count(c.keep_logic[i])) / b;
   };
   const int64_t group = kv ? shape.n_heads / shape.n_kv_heads : 1;
   std::vector<std::vector<double>> out(shape.n_layers);
