@@ -172,6 +172,53 @@ std::vector<std::vector<std::string>> plan_labels(const ScoreInput& scores, cons
   return out;
 }
 
+// Per plan head, the share of bootstrap resamples in which it keeps its plan label, as a lower
+// bound: a query head's surface or logic label keeps its flag's share (keep_surface,
+// keep_logic); an ignoring or distracted head, which carries neither flag in the profile's
+// labelling, keeps max(0, 1 - keep_surface - keep_logic) (a lower bound of the share of
+// resamples without either flag). A KV head labelled surface or logic (some query head of its
+// group carries the label) takes the largest share among those query heads; one labelled
+// ignoring or distracted (no query head carries surface or logic) takes the smallest.
+std::vector<std::vector<double>> plan_confidence(const ScoreInput& scores, const ModelShape& shape,
+                                                 bool kv,
+                                                 const std::vector<std::vector<std::string>>& lab) {
+  const profile::LabelConfidence& c = scores.confidence;
+  const size_t n = static_cast<size_t>(shape.n_layers * shape.n_heads);
+  if (c.n_layers != shape.n_layers || c.n_query_heads != shape.n_heads ||
+      c.keep_surface.size() != n || c.keep_logic.size() != n || c.keep_ignoring.size() != n) {
+    throw Error(scores.source_path + ": the label confidence does not match the score shape");
+  }
+  // Shares are counts of resamples over B, stored as float: back to k / B exactly.
+  const double b = c.n_resamples;
+  const auto count = [&](float v) { return std::round(static_cast<double>(v) * b); };
+  const auto keep = [&](size_t i, const std::string& label) -> double {
+    if (label == "surface") return count(c.keep_surface[i]) / b;
+    if (label == "logic") return count(c.keep_logic[i]) / b;
+    return std::max(0.0, b - count(c.keep_surface[i]) - count(c.keep_logic[i])) / b;
+  };
+  const int64_t group = kv ? shape.n_heads / shape.n_kv_heads : 1;
+  std::vector<std::vector<double>> out(shape.n_layers);
+  for (int64_t l = 0; l < shape.n_layers; ++l) {
+    for (size_t u = 0; u < lab[l].size(); ++u) {
+      const std::string& label = lab[l][u];
+      const bool flagged = label == "surface" || label == "logic";
+      double v = flagged ? 0.0 : 1.0;
+      for (int64_t h = static_cast<int64_t>(u) * group; h < (static_cast<int64_t>(u) + 1) * group;
+           ++h) {
+        const size_t i = scores.index(l, h);
+        const auto own = static_cast<profile::HeadLabel>(scores.labels.primary[i]);
+        if (flagged) {
+          if (profile::label_name(own) == label) v = std::max(v, keep(i, label));
+        } else {
+          v = std::min(v, keep(i, label));
+        }
+      }
+      out[l].push_back(std::clamp(v, 0.0, 1.0));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
@@ -274,6 +321,9 @@ runtime::Plan compile_plan(const ScoreInput& scores, const ModelShape& shape,
     plan.caps[l].assign(caps.begin() + l * n_units, caps.begin() + (l + 1) * n_units);
   }
   if (scores.has_labels()) plan.labels = plan_labels(scores, shape, kv);
+  if (scores.has_labels() && !scores.confidence.empty()) {
+    plan.confidence = plan_confidence(scores, shape, kv, plan.labels);
+  }
   return plan;
 }
 

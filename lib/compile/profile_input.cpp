@@ -53,6 +53,7 @@ ProfileInput profile_input(const profile::Profile& p, const std::string& path,
   s.kind = "profile";
   s.scores = p.scores;
   s.labels = p.labels;
+  s.confidence = p.confidence;
   s.source_path = path;
   s.source_hash = file_bytes_hash;
   s.probe_set = "probe_config:" + hash_hex(m.probe_config_json);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "profile/bootstrap.hpp"
 #include "profile/labels.hpp"
 #include "profile/scores.hpp"
 
@@ -26,6 +27,8 @@ struct ScoreInput {
   // Optional (profiles): flags ([n_layers, n_heads] profile::HeadFlag bits) and primary labels
   // ([n_layers, n_heads] profile::HeadLabel). Empty vectors mean "no labels".
   profile::HeadLabels labels;
+  // Optional (profiles with /confidence): the bootstrap label confidence; empty() otherwise.
+  profile::LabelConfidence confidence;
 
   // Provenance for the plan's `source`.
   std::string source_path;

@@ -24,6 +24,14 @@ struct Piece {
   bool answer = false;  // the piece states the answer verbatim (surface needles)
 };
 
+// A worked example of the needle's form (logic set v3): a self-contained question that states
+// its own facts, and its answer. build_probe renders the demos just before the question, in the
+// question template's own "question / answer" layout, with entities of their own.
+struct Demo {
+  std::string question;
+  std::string answer;
+};
+
 struct Needle {
   NeedleFamily family = NeedleFamily::kSurface;
   int template_index = 0;             // index into the family's template table
@@ -41,6 +49,7 @@ struct Needle {
   // A lookup may also list `choices`: the candidates the needle offers (two-hop, elimination).
   std::string answer_form = "lookup";
   std::vector<std::string> choices;  // yesno: {"Yes", "No"}; choice/lookup: the candidates
+  std::vector<Demo> demos;           // worked examples before the question (v3), else empty
 
   // Success rate of guessing uniformly among `choices` (0 for open answers).
   double chance() const {

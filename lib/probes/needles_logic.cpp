@@ -214,23 +214,27 @@ constexpr int kV1 = static_cast<int>(std::size(kTemplates));
 
 }  // namespace
 
-int n_logic_templates() { return kV1 + n_solvable_logic_templates(); }
+int n_logic_templates() { return kV1 + n_solvable_logic_templates() + n_fewshot_logic_templates(); }
 
 Needle make_logic_needle(int template_index, Rng& rng) {
   SLKV_CHECK(template_index >= 0 && template_index < n_logic_templates(),
              "logic template index out of range");
+  const int v3_begin = kV1 + n_solvable_logic_templates();
   Needle n = template_index < kV1 ? kTemplates[template_index](rng)
-                                  : make_solvable_logic_needle(template_index - kV1, rng);
+             : template_index < v3_begin
+                 ? make_solvable_logic_needle(template_index - kV1, rng)
+                 : make_fewshot_logic_needle(template_index - v3_begin, rng);
   n.template_index = template_index;
   return n;
 }
 
 LogicTemplateSet logic_template_set(std::string_view name) {
   if (name == "v1") return {0, kV1};
-  if (name == "v2") return {kV1, n_logic_templates()};
-  throw Error("unknown logic template set '" + std::string(name) + "' (expected v1 or v2)");
+  if (name == "v2") return {kV1, kV1 + n_solvable_logic_templates()};
+  if (name == "v3") return {kV1 + n_solvable_logic_templates(), n_logic_templates()};
+  throw Error("unknown logic template set '" + std::string(name) + "' (expected v1, v2 or v3)");
 }
 
-std::vector<std::string> logic_template_set_names() { return {"v1", "v2"}; }
+std::vector<std::string> logic_template_set_names() { return {"v1", "v2", "v3"}; }
 
 }  // namespace slkv::probes

@@ -11,6 +11,9 @@
 //      on SmolLM2-135M and Gemma 3 270M (docs/probes.md): yes/no and two-way choice
 //      comparisons, one-digit sums and differences, a two-hop key -> box -> content lookup and
 //      an either/or elimination.
+//   v3 (indices 15-19, needles_logic_fewshot.cpp): sums, differences, the higher of two scores,
+//      an age choice and a two-hop mentor -> city lookup, each with two worked examples of the
+//      same form before the question (Needle::demos).
 
 #include <string>
 #include <string_view>
@@ -31,12 +34,16 @@ struct LogicTemplateSet {
   int size() const { return end - begin; }
 };
 inline constexpr const char* kDefaultLogicTemplates = "v2";
-// "v1" or "v2"; throws slkv::Error naming the known sets on any other name.
+// "v1", "v2" or "v3"; throws slkv::Error naming the known sets on any other name.
 LogicTemplateSet logic_template_set(std::string_view name);
 std::vector<std::string> logic_template_set_names();
 
 // v2 templates (needles_logic_solvable.cpp), indexed from 0.
 int n_solvable_logic_templates();
 Needle make_solvable_logic_needle(int index, Rng& rng);
+
+// v3 templates (needles_logic_fewshot.cpp), indexed from 0.
+int n_fewshot_logic_templates();
+Needle make_fewshot_logic_needle(int index, Rng& rng);
 
 }  // namespace slkv::probes

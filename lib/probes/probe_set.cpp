@@ -196,9 +196,22 @@ Probe build_probe(const ProbeConfig& config, const Haystack& haystack, const Tex
     q_text = " " + q_text;
   }
   const std::string q_after = config.question_template.substr(at + kPlaceholder.size());
+  // Worked examples (v3 logic needles) in the template's own layout, between the template's
+  // "Question:" and the question: " <demo question>\nAnswer: <demo answer>\nQuestion:" for the
+  // default template (the last line of the text before {question}, then the text after it).
+  std::string demo_text;
+  if (!needle.demos.empty()) {
+    const size_t nl = q_before.rfind('\n');
+    const std::string lead = nl == std::string::npos ? q_before : q_before.substr(nl + 1);
+    const std::string sep = q_text.starts_with(' ') ? " " : "";
+    for (const Demo& d : needle.demos) {
+      demo_text += sep + d.question + q_after + " " + d.answer + "\n" + lead;
+    }
+  }
   const std::vector<Encoded> question_ids = {{q_before, encoder.encode(q_before)},
                                              {q_text, encoder.encode(q_text)},
-                                             {q_after, encoder.encode(q_after)}};
+                                             {q_after, encoder.encode(q_after)},
+                                             {demo_text, encoder.encode(demo_text)}};
   const Encoded prefix{config.prompt_prefix, encoder.encode(config.prompt_prefix)};
 
   int64_t fixed = (encoder.bos() >= 0 ? 1 : 0) + static_cast<int64_t>(prefix.ids.size()) +
@@ -275,6 +288,7 @@ Probe build_probe(const ProbeConfig& config, const Haystack& haystack, const Tex
     if (j < sentences.size()) out.append(sentences[j]);
   }
   out.append(question_ids[0]);
+  out.append(question_ids[3]);
   probe.question_span = out.append(question_ids[1]);
   out.append(question_ids[2]);
 

@@ -74,7 +74,10 @@ struct Plan {
   // caps_for_length() turns shares into integer caps for the actual prompt length.
   std::vector<std::vector<double>> caps;         // [n_layers][n_plan_heads]
   std::vector<std::vector<std::string>> labels;  // empty, or [n_layers][n_plan_heads]
-  int64_t min_cap = 0;                           // floor every head keeps beyond the window
+  // Optional: per plan head, the share of bootstrap resamples over probes in which it keeps its
+  // label (docs/budget-format.md), in [0, 1]; needs `labels`. Empty for plans without one.
+  std::vector<std::vector<double>> confidence;  // empty, or [n_layers][n_plan_heads]
+  int64_t min_cap = 0;                          // floor every head keeps beyond the window
 
   // Heads per layer the caps are given for: n_kv_heads or n_heads (query heads).
   int64_t n_plan_heads() const {

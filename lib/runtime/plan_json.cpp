@@ -27,7 +27,8 @@ std::string format_cap(const Plan& plan, double v) {
   return format_double(v);
 }
 
-// Everything but the checksum, in canonical order; ends with the caps/labels arrays.
+// Everything but the checksum, in canonical order; ends with the caps/labels arrays and the
+// optional confidence array.
 std::string canonical_body(const Plan& p) {
   std::string out;
   out += "{\n";
@@ -74,6 +75,19 @@ std::string canonical_body(const Plan& p) {
     out += "]";
   }
   out += p.labels.empty() ? "]" : "\n  ]";
+  // Optional member, written only when present, so plans without it keep their checksum.
+  if (!p.confidence.empty()) {
+    out += ",\n  \"confidence\": [";
+    for (size_t l = 0; l < p.confidence.size(); ++l) {
+      out += l == 0 ? "\n    [" : ",\n    [";
+      for (size_t h = 0; h < p.confidence[l].size(); ++h) {
+        if (h) out += ", ";
+        out += format_double(p.confidence[l][h]);
+      }
+      out += "]";
+    }
+    out += "\n  ]";
+  }
   return out;
 }
 
@@ -140,6 +154,28 @@ const char* granularity_name(Granularity g) {
 }
 
 const char* budget_mode_name(BudgetMode m) { return m == BudgetMode::kTokens ? "tokens" : "ratio"; }
+
+namespace {
+void validate_confidence(const Plan& p, const std::string& src) {
+  if (p.confidence.empty()) return;
+  if (p.labels.empty()) fail(src, "confidence needs labels (it is the share keeping each label)");
+  if (p.confidence.size() != p.labels.size())
+    fail(src, "confidence has " + std::to_string(p.confidence.size()) + " layers, expected " +
+                  std::to_string(p.labels.size()));
+  for (size_t l = 0; l < p.confidence.size(); ++l) {
+    if (p.confidence[l].size() != p.labels[l].size())
+      fail(src, "confidence[" + std::to_string(l) + "] has " +
+                    std::to_string(p.confidence[l].size()) + " heads, expected " +
+                    std::to_string(p.labels[l].size()));
+    for (size_t h = 0; h < p.confidence[l].size(); ++h) {
+      const double c = p.confidence[l][h];
+      if (!(c >= 0.0 && c <= 1.0))
+        fail(src, "confidence[" + std::to_string(l) + "][" + std::to_string(h) +
+                      "] = " + format_double(c) + " is not a share in [0, 1]");
+    }
+  }
+}
+}  // namespace
 
 void validate_plan(const Plan& p, const std::string& src) {
   const auto& m = p.model;
@@ -233,6 +269,7 @@ void validate_plan(const Plan& p, const std::string& src) {
       }
     }
   }
+  validate_confidence(p, src);
 }
 
 std::string plan_checksum(const Plan& plan) { return checksum_of(canonical_body(plan)); }
@@ -283,7 +320,7 @@ Plan plan_from_json(std::string_view text, const std::string& src) {
          PlanError::Kind::kSchema);
   r.only_keys(doc, "",
               {"schema", "version", "model", "source", "granularity", "gqa_aggregation", "window",
-               "pooling", "budget", "method", "caps", "labels", "checksum"});
+               "pooling", "budget", "method", "caps", "labels", "confidence", "checksum"});
   Plan p;
   const auto& model = r.object(
       doc, "", "model", {"arch", "n_layers", "n_heads", "n_kv_heads", "head_dim", "fingerprint"});
@@ -352,6 +389,21 @@ Plan plan_from_json(std::string_view text, const std::string& src) {
       row.push_back(labels[l][h].get<std::string>());
     }
     p.labels.push_back(std::move(row));
+  }
+  if (doc.contains("confidence")) {
+    const auto& conf = r.member(doc, "", "confidence", VT::array);
+    for (size_t l = 0; l < conf.size(); ++l) {
+      if (!conf[l].is_array()) fail(src, "confidence[" + std::to_string(l) + "] is not an array");
+      std::vector<double> row;
+      for (size_t h = 0; h < conf[l].size(); ++h) {
+        if (!conf[l][h].is_number())
+          fail(src,
+               "confidence[" + std::to_string(l) + "][" + std::to_string(h) + "] is not a number");
+        row.push_back(conf[l][h].get<double>());
+      }
+      p.confidence.push_back(std::move(row));
+    }
+    if (p.confidence.empty()) fail(src, "confidence is empty (omit the member instead)");
   }
   validate_plan(p, src);
   std::string stored = r.str(doc, "", "checksum");

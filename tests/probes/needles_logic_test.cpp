@@ -55,15 +55,18 @@ Needle v2(int i, slkv::probes::Rng& rng) {
   return slkv::probes::make_logic_needle(set.begin + i, rng);
 }
 
-TEST(LogicTemplateSets, V1AndV2AreDisjointRangesOfOneIndexSpace) {
+TEST(LogicTemplateSets, V1V2AndV3AreDisjointRangesOfOneIndexSpace) {
   const auto v1 = slkv::probes::logic_template_set("v1");
   const auto v2 = slkv::probes::logic_template_set("v2");
   EXPECT_EQ(v1.begin, 0);
   EXPECT_EQ(v1.size(), 7);
   EXPECT_EQ(v2.begin, v1.end);
-  EXPECT_EQ(v2.end, slkv::probes::n_logic_templates());
   EXPECT_EQ(v2.size(), slkv::probes::n_solvable_logic_templates());
-  EXPECT_THROW(slkv::probes::logic_template_set("v3"), slkv::Error);
+  const auto v3 = slkv::probes::logic_template_set("v3");
+  EXPECT_EQ(v3.begin, v2.end);
+  EXPECT_EQ(v3.end, slkv::probes::n_logic_templates());
+  EXPECT_EQ(v3.size(), slkv::probes::n_fewshot_logic_templates());
+  EXPECT_THROW(slkv::probes::logic_template_set("v4"), slkv::Error);
 }
 
 TEST(LogicTemplatesV2, AnswersFollowFromTheNeedleFacts) {
@@ -222,7 +225,7 @@ TEST(LogicTemplateSets, ConfigRecordsTheSetAndOldConfigsMeanV1) {
   c.depths = {0.5};
   c.families = {NeedleFamily::kLogic};
   c.repeats = 40;
-  for (const char* set_name : {"v1", "v2"}) {
+  for (const char* set_name : {"v1", "v2", "v3"}) {
     c.logic_templates = set_name;
     const auto set = slkv::probes::logic_template_set(set_name);
     for (int64_t i = 0; i < c.n_probes(); ++i) {
@@ -245,8 +248,8 @@ TEST(LogicTemplateSets, ConfigRecordsTheSetAndOldConfigsMeanV1) {
 // v1 draws are those of the code before v2 existed: the committed SmolLM2 probe dump (made
 // before v2, default grid, seed 0) gives every probe's template, answer and distractor blocks.
 TEST(LogicTemplateSets, V1DrawsMatchTheCommittedProbes) {
-  std::ifstream in(std::string(SLKV_SOURCE_DIR) + "/profiles/smollm2-135m/probes.jsonl");
-  ASSERT_TRUE(in) << "profiles/smollm2-135m/probes.jsonl is missing";
+  std::ifstream in(std::string(SLKV_SOURCE_DIR) + "/profiles/smollm2-135m/legacy-v1/probes.jsonl");
+  ASSERT_TRUE(in) << "profiles/smollm2-135m/legacy-v1/probes.jsonl is missing";
   slkv::probes::ProbeConfig c;
   c.lengths_tokens = {512, 1024};
   c.depths = {0.0, 0.25, 0.5, 0.75, 1.0};

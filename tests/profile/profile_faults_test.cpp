@@ -76,7 +76,8 @@ TEST(ProfileFaults, RandomCorruptionIsAlwaysAnError) {
 
 TEST(ProfileFaults, CommittedProfilesWithoutChecksumAreStillRead) {
   for (const char* name : {"smollm2-135m", "gemma3-270m"}) {
-    const std::string path = std::string(SLKV_SOURCE_DIR) + "/profiles/" + name + "/profile.h5";
+    const std::string path =
+        std::string(SLKV_SOURCE_DIR) + "/profiles/" + name + "/legacy-v1/profile.h5";
     EXPECT_EQ(slkv::profile::verify_profile_bytes(slkv::read_file(path), path),
               slkv::profile::ProfileSeal::kLegacy);
     EXPECT_EQ(read_error(path), "") << path;

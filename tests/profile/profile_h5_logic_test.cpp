@@ -97,7 +97,7 @@ TEST(ProfileH5Logic, OlderFilesWithoutTheExtrasRead) {
 
 TEST(ProfileH5Logic, CommittedProfileOfTheOldFormatReads) {
   const auto p = slkv::profile::read_profile(std::string(SLKV_SOURCE_DIR) +
-                                             "/profiles/smollm2-135m/profile.h5");
+                                             "/profiles/smollm2-135m/legacy-v1/profile.h5");
   EXPECT_EQ(p.per_probe.n_probes(), 20);
   EXPECT_TRUE(p.confidence.empty());
   EXPECT_EQ(p.scores.logic_variant, LogicVariant::kProbe);

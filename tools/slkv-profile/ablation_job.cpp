@@ -94,6 +94,11 @@ ForcedScore force_probe(Session& session, const probes::Probe& probe) {
   return s;
 }
 
+void print_ablation(const nlohmann::json& results, const ProfileCliOptions& opt, size_t n_probes,
+                    const std::string& model_name);
+void print_dissociation(const nlohmann::json& results, const ProfileCliOptions& opt,
+                        size_t n_probes, const std::string& model_name);
+
 }  // namespace
 
 int run_ablation(const ProfileCliOptions& opt) {
@@ -120,19 +125,31 @@ int run_ablation(const ProfileCliOptions& opt) {
   const probes::ProbeConfig pc = make_probe_config(opt, config, *lm.tokenizer);
   const probes::Haystack haystack = make_haystack(opt);
   const std::vector<probes::Probe> probe_set = build_probe_set(pc, haystack, *lm.encoder);
-  const std::vector<int64_t> ranked = rank_heads(prof.scores, opt.ablate_rank);
+  // "dissociation": the top K by S_logic and the top K by S_surface against the same random
+  // draws, on the same probes (both halves of the double dissociation in one run).
+  const bool dissociation = opt.ablate_rank == "dissociation";
+  const std::vector<int64_t> ranked =
+      rank_heads(prof.scores, dissociation ? "logic" : opt.ablate_rank);
+  const std::vector<int64_t> ranked_surface =
+      dissociation ? rank_heads(prof.scores, "surface") : std::vector<int64_t>{};
 
   // Conditions: for each K, the top-K set and `draws` random sets.
   struct Condition {
     int64_t k;
-    std::string kind;  // "top" | "random"
+    std::string kind;  // "top" | "random"; dissociation: "top_logic" | "top_surface" | "random"
     int draw;
     std::vector<int64_t> heads;
   };
   std::vector<Condition> conditions;
   std::mt19937_64 rng(opt.seed ^ 0x5eed0ab1a7e5ULL);
   for (int64_t k : opt.ablate_k) {
-    conditions.push_back({k, "top", 0, {ranked.begin(), ranked.begin() + k}});
+    if (dissociation && k > 0) {
+      conditions.push_back({k, "top_logic", 0, {ranked.begin(), ranked.begin() + k}});
+      conditions.push_back(
+          {k, "top_surface", 0, {ranked_surface.begin(), ranked_surface.begin() + k}});
+    } else {
+      conditions.push_back({k, "top", 0, {ranked.begin(), ranked.begin() + k}});
+    }
     if (k == 0) continue;
     for (int d = 0; d < opt.ablate_draws; ++d) {
       std::vector<int64_t> all(static_cast<size_t>(n_heads_total));
@@ -200,9 +217,38 @@ int run_ablation(const ProfileCliOptions& opt) {
   progress.finish();
   session.set_head_mask({});
 
+  if (dissociation) {
+    print_dissociation(results, opt, probe_set.size(), config.name);
+  } else {
+    print_ablation(results, opt, probe_set.size(), config.name);
+  }
+  if (!opt.ablate_out.empty()) {
+    nlohmann::json doc{{"model", config.name},
+                       {"model_fingerprint", lm.checkpoint->fingerprint()},
+                       {"profile", opt.ablate_profile},
+                       {"ranking", opt.ablate_rank == "combined" ? "norm(S_surface) + norm(S_logic)"
+                                   : opt.ablate_rank == "surface" ? "S_surface"
+                                   : opt.ablate_rank == "logic"   ? "S_logic"
+                                                                  : "S_logic and S_surface"},
+                       {"metric", opt.teacher_force ? "teacher-forced gold-token accuracy"
+                                                    : "greedy success rate"},
+                       {"n_probes", probe_set.size()},
+                       {"probe_config", probe_config_json(pc, haystack, *lm.encoder)},
+                       {"draws", opt.ablate_draws},
+                       {"seed", opt.seed},
+                       {"results", results}};
+    write_file_atomic(opt.ablate_out, doc.dump(2) + "\n", OutputKind::kText);
+  }
+  return kExitOk;
+}
+
+namespace {
+
+void print_ablation(const nlohmann::json& results, const ProfileCliOptions& opt, size_t n_probes,
+                    const std::string& model_name) {
   // Table: K, top-K accuracy, random mean [min, max].
-  std::printf("ablation on %zu probes (%s), ranking from %s\n", probe_set.size(),
-              config.name.c_str(), opt.ablate_profile.c_str());
+  std::printf("ablation on %zu probes (%s), ranking from %s\n", n_probes, model_name.c_str(),
+              opt.ablate_profile.c_str());
   std::printf("metric: %s\n", opt.teacher_force
                                   ? "teacher-forced gold-token accuracy (logp: mean gold log-prob)"
                                   : "greedy needle success rate");
@@ -269,23 +315,84 @@ int run_ablation(const ProfileCliOptions& opt) {
       }
     }
   }
-  if (!opt.ablate_out.empty()) {
-    nlohmann::json doc{{"model", config.name},
-                       {"model_fingerprint", lm.checkpoint->fingerprint()},
-                       {"profile", opt.ablate_profile},
-                       {"ranking", opt.ablate_rank == "combined" ? "norm(S_surface) + norm(S_logic)"
-                                   : opt.ablate_rank == "surface" ? "S_surface"
-                                                                  : "S_logic"},
-                       {"metric", opt.teacher_force ? "teacher-forced gold-token accuracy"
-                                                    : "greedy success rate"},
-                       {"n_probes", probe_set.size()},
-                       {"probe_config", probe_config_json(pc, haystack, *lm.encoder)},
-                       {"draws", opt.ablate_draws},
-                       {"seed", opt.seed},
-                       {"results", results}};
-    write_file_atomic(opt.ablate_out, doc.dump(2) + "\n", OutputKind::kText);
-  }
-  return kExitOk;
 }
+
+// Both halves of the double dissociation per needle family and K: the gold log-prob per token
+// (and accuracy) with no head masked, the top K by S_logic, the top K by S_surface, and the
+// random draws (mean [min, max] of the log-prob over draws).
+void print_dissociation(const nlohmann::json& results, const ProfileCliOptions& opt,
+                        size_t n_probes, const std::string& model_name) {
+  std::printf("double dissociation on %zu probes (%s), rankings S_logic and S_surface from %s\n",
+              n_probes, model_name.c_str(), opt.ablate_profile.c_str());
+  std::printf("metric: %s\n", opt.teacher_force
+                                  ? "teacher-forced mean gold log-prob per token (acc: gold-token "
+                                    "accuracy)"
+                                  : "greedy needle success rate (no log-prob)");
+  std::set<std::string> family_names;
+  for (const auto& r : results) {
+    for (const auto& [name, f] : r["by_family"].items()) family_names.insert(name);
+  }
+  for (int64_t k : opt.ablate_k) {
+    if (k == 0) continue;
+    std::set<std::string> logic_heads, shared;
+    for (const auto& r : results) {
+      if (r["k"] == k && r["kind"] == "top_logic") {
+        for (const auto& h : r["heads"]) logic_heads.insert(h.get<std::string>());
+      }
+    }
+    std::string shared_list;
+    for (const auto& r : results) {
+      if (r["k"] != k || r["kind"] != "top_surface") continue;
+      for (const auto& h : r["heads"]) {
+        if (logic_heads.count(h.get<std::string>())) {
+          shared_list += (shared_list.empty() ? "" : " ") + h.get<std::string>();
+        }
+      }
+    }
+    std::printf("K = %lld: top-K logic and top-K surface sets share: %s\n",
+                static_cast<long long>(k), shared_list.empty() ? "none" : shared_list.c_str());
+  }
+  std::printf("%-10s %4s %16s %16s %16s %30s\n", "family", "K", "none logp (acc)", "top-logic",
+              "top-surface", "random mean [min, max] (acc)");
+  for (const std::string& fam : family_names) {
+    const auto value = [&](const nlohmann::json& r, const char* what) {
+      return r["by_family"].contains(fam) ? r["by_family"][fam][what].get<double>() : 0.0;
+    };
+    double none_lp = 0, none_acc = 0;
+    for (const auto& r : results) {
+      if (r["k"] == 0) {
+        none_lp = value(r, "mean_gold_log_prob");
+        none_acc = value(r, "accuracy");
+      }
+    }
+    for (int64_t k : opt.ablate_k) {
+      if (k == 0) continue;
+      double tl = 0, tl_acc = 0, ts = 0, ts_acc = 0, sum = 0, sum_acc = 0, lo = 1e300, hi = -1e300;
+      int n = 0;
+      for (const auto& r : results) {
+        if (r["k"] != k) continue;
+        const double lp = value(r, "mean_gold_log_prob"), acc = value(r, "accuracy");
+        if (r["kind"] == "top_logic") {
+          tl = lp;
+          tl_acc = acc;
+        } else if (r["kind"] == "top_surface") {
+          ts = lp;
+          ts_acc = acc;
+        } else {
+          sum += lp;
+          sum_acc += acc;
+          lo = std::min(lo, lp);
+          hi = std::max(hi, lp);
+          ++n;
+        }
+      }
+      std::printf("%-10s %4lld %8.3f (%.2f) %8.3f (%.2f) %8.3f (%.2f) %8.3f [%.3f, %.3f] (%.2f)\n",
+                  fam.c_str(), static_cast<long long>(k), none_lp, none_acc, tl, tl_acc, ts, ts_acc,
+                  n ? sum / n : 0.0, n ? lo : 0.0, n ? hi : 0.0, n ? sum_acc / n : 0.0);
+    }
+  }
+}
+
+}  // namespace
 
 }  // namespace slkv::tools

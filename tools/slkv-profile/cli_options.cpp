@@ -101,10 +101,11 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
   app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
       ->check(CLI::IsMember({"quantile", "absolute"}));
   app.add_option("--logic-templates", opt.logic_templates,
-                 "logic needle templates: v2 (forms small models solve: yes/no and two-way "
-                 "choice comparisons, one-digit sums, two-hop lookups) or v1 (the original "
-                 "seven, for reproducing older profiles)")
-      ->check(CLI::IsMember({"v1", "v2"}));
+                 "logic needle templates: v3 (v2-like sums, differences, comparisons and a "
+                 "two-hop lookup, each after two worked examples), v2 (forms small models "
+                 "attempt: yes/no and two-way choice comparisons, one-digit sums, two-hop "
+                 "lookups) or v1 (the original seven, for reproducing older profiles)")
+      ->check(CLI::IsMember({"v1", "v2", "v3"}));
   app.add_option("--logic-variant", opt.logic_variant,
                  "S_logic over successful logic probes ('probe', METHOD.md), over teacher-forced "
                  "steps whose argmax is the gold token ('token', needs --teacher-force), or "
@@ -154,11 +155,18 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ablate-rank", opt.ablate_rank,
                  "heads to mask first: 'combined' norm(S_surface) + norm(S_logic), 'surface' or "
-                 "'logic' (the two halves of the double dissociation)")
-      ->check(CLI::IsMember({"combined", "surface", "logic"}));
+                 "'logic' (the two halves of the double dissociation), or 'dissociation': "
+                 "the top K by S_logic and by S_surface against the same random draws, per "
+                 "needle family")
+      ->check(CLI::IsMember({"combined", "surface", "logic", "dissociation"}));
   app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
       ->check(CLI::Range(1, 100));
-  app.add_option("--ablate-out", opt.ablate_out, "write the ablation results as JSON");
+  app.add_option("--ablate-out", opt.ablate_out,
+                 "write the ablation (or --judge-options) results as JSON");
+  app.add_flag("--judge-options", opt.judge_options,
+               "judge the closed-form logic needles (yes/no, choice, candidates) by comparing the "
+               "options' teacher-forced log-probabilities; prints per-template success, chance "
+               "and chance-corrected share");
 }
 
 }  // namespace slkv::tools

@@ -51,6 +51,7 @@ struct ProfileCliOptions {
   std::vector<int64_t> ablate_k{1, 2, 4, 8, 16};
   int ablate_draws = 3;
   std::string ablate_rank = "combined";  // combined | surface | logic
+  bool judge_options = false;            // --judge-options mode (option_judge.hpp)
   std::string ablate_out;                // JSON results
 };
 

@@ -10,9 +10,12 @@
 #include "cli_options.hpp"
 #include "core/error.hpp"
 #include "dist/mpi_world.hpp"
+#include "importance.hpp"
 #include "merge.hpp"
+#include "option_judge.hpp"
 #include "output_checks.hpp"
 #include "profile/bootstrap.hpp"
+#include "profile/lineage_json.hpp"
 #include "profile/profile_h5.hpp"
 #include "profile/summary.hpp"
 #include "profile_job.hpp"
@@ -62,6 +65,10 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
       if (computed) prof.confidence = confidence_for(prof, opt);
       std::cout << slkv::profile::profile_summary(prof);
       if (computed) std::cout << "(label confidence computed now, not stored in the profile)\n";
+      if (!opt.export_lineage_dir.empty()) {  // the lineage files of an existing profile
+        slkv::profile::export_lineage(opt.export_lineage_dir, prof.per_probe);
+        slkv::tools::write_importance_json(opt.export_lineage_dir + "/importance.json", prof);
+      }
       return kExitOk;
     }
     if (opt.model_path.empty()) {
@@ -69,6 +76,7 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
       return kExitUsage;
     }
     check_profile_outputs(opt);  // before any model work
+    if (opt.judge_options) return run_option_judge(opt);
     if (!opt.ablate_profile.empty()) {
       if (mpi.size() > 1) {
         std::cerr << "slkv-profile: --ablate runs in one process, not under mpirun\n";

@@ -1,0 +1,147 @@
+// slkv-profile's issue-11 modes end to end on a tiny random model (tiny_profile_model.hpp):
+// --judge-options scores every option of every closed-form needle and counts a probe as solved
+// exactly when its gold option scores highest; --ablate-rank dissociation masks the top K by
+// S_logic and by S_surface of the profile against the same random draws.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <string>
+
+#include "model/temp_dir.hpp"
+#include "profile/profile_h5.hpp"
+#include "tools/tiny_profile_model.hpp"
+
+namespace slkv {
+namespace {
+
+struct ToolRun {
+  int rc;
+  std::string out;
+};
+
+ToolRun profile_tool(const std::string& args) {
+  const std::string cmd =
+      std::string("OMP_NUM_THREADS=1 ") + SLKV_PROFILE_BIN + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream f(path);
+  return nlohmann::json::parse(f);
+}
+
+class LogicModes : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = dir_.write("tiny.gguf", test::tiny_profile_gguf()); }
+  std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+  test::TempDir dir_{"profile-logic-modes"};
+  std::string model_;
+};
+
+TEST_F(LogicModes, JudgeOptionsSolvesExactlyWhenGoldScoresHighest) {
+  for (const char* set : {"v2", "v3"}) {
+    const std::string out = path(std::string("judge-") + set + ".json");
+    const ToolRun r = profile_tool(model_ + " --judge-options --families logic --logic-templates " +
+                                   set + " --lengths 900 --depths 0,1 --repeats 6 --threads 1 -q " +
+                                   "--ablate-out " + out);
+    ASSERT_EQ(r.rc, 0) << r.out;
+    EXPECT_NE(r.out.find("all closed forms"), std::string::npos) << r.out;
+    const auto doc = read_json(out);
+    int n = 0, solved = 0;
+    for (const auto& p : doc.at("probes")) {
+      const auto& scores = p.at("option_log_prob");
+      ASSERT_GE(scores.size(), 2u);
+      ASSERT_TRUE(scores.contains(p.at("answer").get<std::string>()));
+      const double gold = scores.at(p.at("answer").get<std::string>()).get<double>();
+      bool highest = true;
+      for (const auto& [option, lp] : scores.items()) {
+        EXPECT_LE(lp.get<double>(), 0.0);  // a log-probability
+        if (option != p.at("answer").get<std::string>() && lp.get<double>() >= gold) {
+          highest = false;
+        }
+      }
+      EXPECT_EQ(p.at("solved").get<bool>(), highest);
+      ++n;
+      solved += highest ? 1 : 0;
+    }
+    ASSERT_GT(n, 0);
+    const auto& all = doc.at("by_template").at("all closed forms");
+    EXPECT_EQ(all.at("n").get<int>(), n);
+    EXPECT_EQ(all.at("solved").get<int>(), solved);
+    EXPECT_DOUBLE_EQ(all.at("chance").get<double>(), 0.5);  // every closed form has 2 options
+  }
+  // A probe set without closed forms is refused with a reason.
+  const ToolRun none = profile_tool(model_ + " --judge-options --families surface --lengths 900 " +
+                                    "--depths 0 --threads 1 -q");
+  EXPECT_NE(none.rc, 0);
+  EXPECT_NE(none.out.find("no closed-form needle"), std::string::npos) << none.out;
+}
+
+TEST_F(LogicModes, DissociationMasksBothRankingsAgainstTheSameRandomDraws) {
+  const std::string prof = path("p.h5");
+  ToolRun r = profile_tool(model_ +
+                           " --lengths 640 --depths 0,0.5,1 --families surface,logic,distractor "
+                           "--distractors 1 --max-new 3 --threads 1 -q --teacher-force "
+                           "--logic-variant token --out " +
+                           prof);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const std::string out = path("dis.json");
+  r = profile_tool(model_ + " --ablate " + prof +
+                   " --ablate-rank dissociation --teacher-force --families surface,logic "
+                   "--lengths 640 --depths 0,1 --seed 1 --ablate-k 0,2 --ablate-draws 3 "
+                   "--threads 1 -q --ablate-out " +
+                   out);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("double dissociation"), std::string::npos) << r.out;
+  const auto doc = read_json(out);
+  const profile::Profile p = profile::read_profile(prof);
+  const auto top = [&](const std::vector<float>& s) {
+    std::vector<int64_t> order(s.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[a] > s[b]; });
+    std::vector<std::string> names;
+    for (int i = 0; i < 2; ++i) {
+      names.push_back("L" + std::to_string(order[i] / 4) + "H" + std::to_string(order[i] % 4));
+    }
+    return names;
+  };
+  int n_none = 0, n_logic = 0, n_surface = 0, n_random = 0;
+  for (const auto& c : doc.at("results")) {
+    const std::string kind = c.at("kind");
+    const auto heads = c.at("heads").get<std::vector<std::string>>();
+    ASSERT_TRUE(c.at("by_family").contains("logic") && c.at("by_family").contains("surface"));
+    if (c.at("k") == 0) {
+      ++n_none;
+      EXPECT_TRUE(heads.empty());
+    } else if (kind == "top_logic") {
+      ++n_logic;
+      EXPECT_EQ(heads, top(p.scores.logic));
+    } else if (kind == "top_surface") {
+      ++n_surface;
+      EXPECT_EQ(heads, top(p.scores.surface));
+    } else {
+      EXPECT_EQ(kind, "random");
+      EXPECT_EQ(heads.size(), 2u);
+      ++n_random;
+    }
+  }
+  EXPECT_EQ(n_none, 1);
+  EXPECT_EQ(n_logic, 1);
+  EXPECT_EQ(n_surface, 1);
+  EXPECT_EQ(n_random, 3);
+}
+
+}  // namespace
+}  // namespace slkv
