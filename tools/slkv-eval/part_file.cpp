@@ -89,6 +89,28 @@ EvalPart read_part(const std::string& path) {
   if (!std::is_sorted(p.prompt_indices.begin(), p.prompt_indices.end())) {
     throw Error(path + ": malformed part file (prompt indices not in increasing order)");
   }
+  // Every record has what the summary reads, for every method of the header.
+  for (size_t i = 0; i < p.prompts.size(); ++i) {
+    const nlohmann::json& r = p.prompts[i];
+    const std::string where = path + ": malformed part file (record of prompt " +
+                              std::to_string(p.prompt_indices[i]) + ": ";
+    if (!r.is_object() || !r.contains("task") || !r["task"].is_string() || !r.contains("results") ||
+        !r["results"].is_object()) {
+      throw Error(where + "no task or results)");
+    }
+    for (const auto& m : p.header.methods) {
+      const std::string name = m.is_object() ? m.value("name", "") : "";
+      const auto it = r["results"].find(name);
+      if (it == r["results"].end() || !it->is_object()) {
+        throw Error(where + "no results for method '" + name + "')");
+      }
+      for (const char* key : {"score", "kl_mean", "top1_agree", "kv_share"}) {
+        if (!it->contains(key) || !(*it)[key].is_number()) {
+          throw Error(where + "method '" + name + "' has no number '" + key + "')");
+        }
+      }
+    }
+  }
   return p;
 }
 
