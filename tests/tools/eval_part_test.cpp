@@ -1,12 +1,14 @@
 // slkv-eval's part files and MPI share messages as units: a part file round-trips, and a file
 // that is not a readable part (not JSON, a whole results file, another schema or version, a
 // missing field, records that do not match the indices or the methods) is refused with the
-// file and the problem named; strip_timings removes exactly the three measured times.
+// file and the problem named; strip_timings removes exactly the three measured times; a
+// checkpoint holds an answer cut inside a UTF-8 sequence.
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -156,6 +158,21 @@ TEST(EvalTimings, StripTimingsRemovesExactlyTheMeasuredTimes) {
     EXPECT_EQ(r["results"][m].size(), 8u);
   }
   EXPECT_EQ(r.size(), 5u);
+}
+
+// A model may stop inside a UTF-8 sequence: the checkpoint holds U+FFFD there, as the results
+// file does, so a resumed prompt writes the same bytes as one run in this process.
+TEST(EvalCheckpoint, AnAnswerCutInsideAUtf8SequenceIsCheckpointed) {
+  const test::TempDir dir("eval-checkpoint");
+  nlohmann::json r = record("a");
+  r["results"]["fullkv"]["answer"] = "caf\xc3";
+  const std::string parts = (dir.path() / "out.json.parts").string();
+  ASSERT_NO_THROW(write_checkpoint(parts, 3, "0123", r));
+  const std::optional<nlohmann::json> got = read_checkpoint(parts, 3, "0123", "a");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ((*got)["results"]["fullkv"]["answer"], "caf\xef\xbf\xbd");
+  EXPECT_EQ(dump_json(*got), dump_json(r));
+  EXPECT_THROW(read_checkpoint(parts, 3, "4567", "a"), Error);
 }
 
 }  // namespace
