@@ -43,8 +43,20 @@ struct EvalOptions {
   std::string out;  // results JSON
   bool resume = false;
   bool progress = true;
+  bool timings = true;     // measured times in the results (--no-timings: reproducible bytes)
+  std::string shard;       // --shard I/N: one share of the prompts, written as a part file
+  int64_t stop_after = 0;  // testing: stop after this many new prompts (exit 4)
 };
 
+// `slkv-eval merge PART... --out FILE`: joins the part files of a sharded run.
+struct MergeOptions {
+  std::vector<std::string> parts;
+  std::string out;
+};
+
+inline constexpr int kExitStopped = 4;  // --stop-after reached; the checkpoints are kept
+
 void setup_eval_options(CLI::App& app, EvalOptions& options);
+CLI::App* add_merge_command(CLI::App& app, MergeOptions& options);
 
 }  // namespace slkv::evaltool

@@ -1,7 +1,10 @@
 // slkv-eval: compressed-KV evaluation of budget plans against FullKV on long-context tasks.
 // One full-attention prefill per prompt; every method evicts from a copy of that cache through
 // libslkv_runtime's C ABI, answers greedily and is teacher-forced along FullKV's continuation.
-// Exit codes: 0 success, 1 bad input or I/O failure, 2 usage error, 3 unexpected internal error.
+// Past one process: --shard I/N writes a part file, `slkv-eval merge` joins parts, and under
+// mpirun the ranks share the prompts and rank 0 writes the results (docs/distributed.md).
+// Exit codes: 0 success, 1 bad input or I/O failure, 2 usage error, 3 unexpected internal error,
+// 4 stopped by --stop-after (testing).
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -16,15 +19,22 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/progress.hpp"
+#include "dist/mpi_world.hpp"
+#include "dist/shard.hpp"
 #include "engine/checkpoint_weights.hpp"
 #include "engine/model.hpp"
 #include "eval/longbench.hpp"
 #include "eval/suite.hpp"
 #include "eval_options.hpp"
+#include "merge.hpp"
 #include "method_set.hpp"
 #include "model/checkpoint.hpp"
 #include "model/tokenizer.hpp"
+#include "mpi_gather.hpp"
+#include "part_file.hpp"
+#include "prompt_share.hpp"
 #include "results.hpp"
+#include "run_header.hpp"
 #include "runner.hpp"
 #include "tokenizer_encoder.hpp"
 
@@ -61,7 +71,13 @@ std::vector<slkv::eval::EvalItem> load_tasks(const EvalOptions& o, const slkv::T
   return slkv::eval::read_task_jsonl(o.tasks);
 }
 
-int run(const EvalOptions& o) {
+// Loads the model, builds the methods and the prompt list, runs this process's share of the
+// prompts (all of them, --shard I/N, or this MPI rank's) and writes the results file, a part
+// file (--shard) or, at MPI rank 0, the gathered results.
+int run(const EvalOptions& o, const slkv::dist::MpiWorld& mpi) {
+  if (!o.shard.empty() && o.out.empty()) {
+    throw slkv::UsageError("--shard needs --out (the part file to write)");
+  }
   auto checkpoint = slkv::Checkpoint::open(o.model);
   const slkv::ModelConfig& config = checkpoint->config();
   slkv::Tokenizer tokenizer = slkv::load_tokenizer(*checkpoint);
@@ -74,74 +90,69 @@ int run(const EvalOptions& o) {
   std::vector<slkv::eval::EvalItem> items = load_tasks(o, tokenizer);
   if (o.limit > 0 && static_cast<int64_t>(items.size()) > o.limit) items.resize(o.limit);
   if (items.empty()) throw slkv::Error("no prompts to evaluate (check --tasks and --lengths)");
-  std::string items_text;
-  for (const auto& it : items) {
-    items_text += it.id + '\x1f' + it.context + '\x1f' + it.question + '\x1f';
-    for (const auto& a : it.answers) items_text += a + '\x1e';
-  }
-
-  nlohmann::json settings = {{"chat", o.chat},
-                             {"system", o.system},
-                             {"max_new", o.max_new > 0 ? nlohmann::json(o.max_new) : nullptr},
-                             {"seed", o.seed},
-                             {"tasks", o.tasks},
-                             {"lengths", o.lengths},
-                             {"per_cell", o.per_cell},
-                             {"window", o.window},
-                             {"pool_kernel", o.pool_kernel},
-                             {"granularity", o.granularity},
-                             {"batch", o.batch}};
-  nlohmann::json plans = nlohmann::json::array();
-  nlohmann::json method_list = nlohmann::json::array();
-  for (const auto& m : methods) {
-    method_list.push_back(
-        {{"name", m.name},
-         {"method", m.method},
-         {"budget_mode", m.budget_mode},
-         {"budget", m.budget_mode == "full" ? nlohmann::json(nullptr) : nlohmann::json(m.budget)},
-         {"window", m.window}});
-    if (m.plan) plans.push_back({{"name", m.name}, {"path", m.source}, {"sha256", m.plan_hash}});
-  }
-  nlohmann::json inputs = {{"tasks_sha256", slkv::hash_hex(items_text)}, {"plans", plans}};
-  if (!o.profile.empty())
-    inputs["profile"] = {{"path", o.profile},
-                         {"sha256", slkv::hash_hex(slkv::read_file(o.profile))}};
-  const std::string tool_version = std::string("slkv-eval ") + SLKV_EVAL_VERSION;
-  const std::string settings_hash = slkv::hash_hex(settings.dump() + inputs.dump() +
-                                                   method_list.dump() + fingerprint + tool_version);
+  const slkv::evaltool::RunHeader header =
+      slkv::evaltool::make_run_header(o, config, fingerprint, methods, items);
   const std::string parts = o.out.empty() ? std::string() : o.out + ".parts";
+  const int64_t n_items = static_cast<int64_t>(items.size());
 
-  std::fprintf(stderr, "slkv-eval: %zu prompts x %zu methods (FullKV + %zu plans)\n", items.size(),
-               methods.size(), methods.size() - 1);
   slkv::evaltool::Runner runner(model, tokenizer, methods, o);
+  // This process's share, balanced by prompt cost (tokenizing every prompt is cheap).
+  std::vector<double> costs(items.size(), 0.0);
+  if (!o.shard.empty() || mpi.size() > 1) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const int64_t max_new = o.max_new > 0 ? o.max_new : items[i].max_new;
+      costs[i] = slkv::evaltool::prompt_cost(static_cast<int64_t>(runner.encode(items[i]).size()),
+                                             max_new, static_cast<int64_t>(methods.size()));
+    }
+  }
+  const slkv::evaltool::PromptShare share = slkv::evaltool::plan_prompt_share(o.shard, mpi, costs);
+  const size_t n_share = share.indices.size();
+  if (share.spec.whole() && o.shard.empty()) {
+    std::fprintf(stderr, "slkv-eval: %zu prompts x %zu methods (FullKV + %zu plans)\n",
+                 items.size(), methods.size(), methods.size() - 1);
+  } else {
+    std::fprintf(stderr, "slkv-eval: %s %d of %d: %zu of %zu prompts x %zu methods\n",
+                 share.from_mpi ? "rank" : "share", share.spec.index, share.spec.count, n_share,
+                 items.size(), methods.size());
+  }
+
   nlohmann::json prompts = nlohmann::json::array();
-  slkv::Progress progress("eval", items.size(), o.progress);
+  slkv::Progress progress("eval", n_share, o.progress && mpi.root());
   double prefill_s = 0, total_s = 0;
-  int64_t prefill_tokens = 0, ran = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
+  int64_t prefill_tokens = 0, ran = 0, resumed = 0;
+  for (const int64_t i : share.indices) {
+    const slkv::eval::EvalItem& item = items[static_cast<size_t>(i)];
     std::optional<nlohmann::json> done;
     if (o.resume && !parts.empty())
-      done = slkv::evaltool::read_checkpoint(parts, static_cast<int64_t>(i), settings_hash,
-                                             items[i].id);
-    if (!done) {
+      done = slkv::evaltool::read_checkpoint(parts, i, header.settings_hash, item.id);
+    if (done) {
+      ++resumed;
+    } else {
+      if (o.stop_after > 0 && ran >= o.stop_after) {
+        progress.finish();
+        std::fprintf(stderr,
+                     "slkv-eval: stopped after %lld prompts (--stop-after); checkpoints in %s\n",
+                     static_cast<long long>(ran), parts.c_str());
+        return slkv::evaltool::kExitStopped;
+      }
       const auto t0 = std::chrono::steady_clock::now();
-      const slkv::evaltool::PromptOutcome p = runner.run(items[i]);
+      const slkv::evaltool::PromptOutcome p = runner.run(item);
       total_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       prefill_s += p.prefill_s;
       prefill_tokens += p.n_tokens;
       ++ran;
       done = slkv::evaltool::prompt_json(p, methods);
-      if (!parts.empty())
-        slkv::evaltool::write_checkpoint(parts, static_cast<int64_t>(i), settings_hash, *done);
+      if (!parts.empty()) slkv::evaltool::write_checkpoint(parts, i, header.settings_hash, *done);
     }
     prompts.push_back(*done);
-    progress.set_note(items[i].id);
+    progress.set_note(item.id);
     progress.advance();
   }
   progress.finish();
-
-  const nlohmann::json summary = slkv::evaltool::summarize(prompts, methods, o.seed);
-  std::cout << slkv::evaltool::summary_table(summary) << std::flush;
+  if (resumed > 0) {
+    std::fprintf(stderr, "slkv-eval: resumed %lld of %zu prompts from %s\n",
+                 static_cast<long long>(resumed), n_share, parts.c_str());
+  }
   if (ran > 0) {
     std::fprintf(stderr,
                  "cost: %lld prompts run, %.1f s in all (%.1f s per prompt: one prefill at %.1f "
@@ -149,30 +160,46 @@ int run(const EvalOptions& o) {
                  static_cast<long long>(ran), total_s, total_s / ran,
                  prefill_tokens / std::max(prefill_s, 1e-9), methods.size());
   }
+  if (!o.timings) {
+    for (auto& p : prompts) slkv::evaltool::strip_timings(p);
+  }
+
+  if (!o.shard.empty()) {  // --shard I/N: a part file for `slkv-eval merge`
+    slkv::evaltool::EvalPart part;
+    part.header = header;
+    part.timings = o.timings;
+    part.shard_index = share.spec.index;
+    part.shard_count = share.spec.count;
+    part.n_prompts_total = n_items;
+    part.prompt_indices = share.indices;
+    part.prompts = std::move(prompts);
+    slkv::evaltool::write_part(o.out, part);
+    std::fprintf(stderr, "slkv-eval: wrote part %s (share %s, prompts %s)\n", o.out.c_str(),
+                 share.spec.str().c_str(), slkv::dist::format_index_ranges(share.indices).c_str());
+    return 0;
+  }
+  if (mpi.size() > 1) {
+    prompts =
+        slkv::evaltool::gather_prompts(mpi, header.settings_hash, share.indices, prompts, n_items);
+    if (!mpi.root()) return 0;
+  }
+
+  const nlohmann::json summary = slkv::evaltool::summarize(prompts, methods, o.seed);
+  std::cout << slkv::evaltool::summary_table(summary) << std::flush;
   if (!o.out.empty()) {
-    nlohmann::json results = {
-        {"schema", "slkv-eval-results"},
-        {"version", 1},
-        {"tool_version", tool_version},
-        {"model", {{"path", o.model}, {"arch", config.arch}, {"fingerprint", fingerprint}}},
-        {"settings", settings},
-        {"inputs", inputs},
-        {"methods", method_list},
-        {"prompts", prompts},
-        {"summary", summary}};
-    slkv::write_file_atomic(
-        o.out, results.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    slkv::write_file_atomic(o.out, slkv::evaltool::dump_json(
+                                       slkv::evaltool::results_document(header, prompts, summary)));
     std::fprintf(stderr, "slkv-eval: wrote %s\n", o.out.c_str());
   }
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_command(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   CLI::App app{"slkv-eval"};
   EvalOptions options;
   slkv::evaltool::setup_eval_options(app, options);
+  slkv::evaltool::MergeOptions merge_options;
+  const CLI::App* merge = slkv::evaltool::add_merge_command(app, merge_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -180,7 +207,15 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
   try {
-    return run(options);
+    if (*merge) {
+      if (mpi.size() > 1) throw slkv::UsageError("merge runs in one process, not under mpirun");
+      return slkv::evaltool::run_merge(merge_options);
+    }
+    if (options.model.empty()) throw slkv::UsageError("MODEL is required");
+    return run(options, mpi);
+  } catch (const slkv::UsageError& e) {
+    std::fprintf(stderr, "slkv-eval: %s (see --help)\n", e.what());
+    return kExitUsage;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-eval: %s\n", e.what());
     return kExitBadInput;
@@ -190,5 +225,21 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "slkv-eval: internal error: %s\n", e.what());
     return kExitInternal;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const slkv::dist::MpiWorld mpi(&argc, &argv);
+    const int rc = run_command(argc, argv, mpi);
+    // Under MPI a failing rank ends the whole job (the others would wait for it in the gather);
+    // its finished prompts stay in OUT.parts/ for --resume.
+    if (rc != 0 && mpi.size() > 1) mpi.abort(rc);
+    return rc;
+  } catch (const slkv::Error& e) {
+    std::fprintf(stderr, "slkv-eval: %s\n", e.what());
+    return kExitBadInput;
   }
 }

@@ -120,6 +120,32 @@ nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMe
   return rows;
 }
 
+void strip_timings(nlohmann::json& prompt) {
+  prompt.erase("prefill_s");
+  if (!prompt.contains("results")) return;
+  for (auto& [name, r] : prompt["results"].items()) {
+    r.erase("decode_tok_s");
+    r.erase("compress_s");
+  }
+}
+
+nlohmann::json results_document(const RunHeader& header, const nlohmann::json& prompts,
+                                const nlohmann::json& summary) {
+  return {{"schema", "slkv-eval-results"},
+          {"version", 1},
+          {"tool_version", header.tool_version},
+          {"model", header.model},
+          {"settings", header.settings},
+          {"inputs", header.inputs},
+          {"methods", header.methods},
+          {"prompts", prompts},
+          {"summary", summary}};
+}
+
+std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 std::string summary_table(const nlohmann::json& summary) {
   std::string out;
   char line[256];
@@ -165,7 +191,7 @@ void write_checkpoint(const std::string& dir, int64_t index, const std::string& 
                       const nlohmann::json& prompt) {
   std::filesystem::create_directories(dir);
   const nlohmann::json j = {{"settings_hash", settings_hash}, {"prompt", prompt}};
-  write_file_atomic(dir + "/" + std::to_string(index) + ".json", j.dump() + "\n");
+  write_file_atomic(dir + "/" + std::to_string(index) + ".json", dump_json(j, -1));
 }
 
 }  // namespace slkv::evaltool

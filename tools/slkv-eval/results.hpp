@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "method_set.hpp"
+#include "run_header.hpp"
 #include "runner.hpp"
 
 namespace slkv::evaltool {
@@ -22,6 +23,18 @@ nlohmann::json prompt_json(const PromptOutcome& p, const std::vector<EvalMethod>
 // the same budget, fidelity and KV share.
 nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMethod>& methods,
                          uint64_t seed);
+
+// Removes the measured times from one prompt's record: prefill_s, and decode_tok_s and
+// compress_s of every method (--no-timings). What is left depends only on the inputs.
+void strip_timings(nlohmann::json& prompt);
+
+// The whole results file (schema slkv-eval-results v1) of a run's prompts, in index order.
+nlohmann::json results_document(const RunHeader& header, const nlohmann::json& prompts,
+                                const nlohmann::json& summary);
+
+// The JSON text slkv-eval writes (one-space indent; invalid UTF-8 in answers replaced by
+// U+FFFD, so the text parses back to the same document).
+std::string dump_json(const nlohmann::json& j, int indent = 1);
 
 // Fixed-width table of the "all" rows (and per task when there are few tasks).
 std::string summary_table(const nlohmann::json& summary);

@@ -41,10 +41,10 @@ class Runner {
   Runner(const Model& model, const Tokenizer& tokenizer, std::vector<EvalMethod>& methods,
          const EvalOptions& options);
   PromptOutcome run(const eval::EvalItem& item);
-
- private:
+  // The prompt's tokens as run() feeds them (chat template applied when set).
   std::vector<int32_t> encode(const eval::EvalItem& item) const;
 
+ private:
   const Model& model_;
   const Tokenizer& tokenizer_;
   std::vector<EvalMethod>& methods_;
