@@ -43,6 +43,12 @@ void Session::set_cache(KvCache cache, int64_t n_past) {
   n_past_ = n_past;
 }
 
+void Session::set_kv_type(KvType type) {
+  SLKV_CHECK(n_past_ == 0, "Session::set_kv_type: the cache already holds tokens");
+  const ModelConfig& c = model_.config();
+  cache_ = KvCache(c.n_layers, c.n_kv_heads, c.head_dim, type);
+}
+
 void Session::reset() {
   cache_.clear();
   n_past_ = 0;

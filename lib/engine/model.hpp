@@ -62,6 +62,11 @@ class Session {
   // few-row products use 8-bit activations (engine/matvec_int8.hpp, its error bound).
   void set_matvec_precision(MatvecPrecision p) { scratch_.precision = p; }
   MatvecPrecision matvec_precision() const { return scratch_.precision; }
+  // The KV cache's element type: kF32 (default, the reference) or kF16/kBF16 (half the
+  // memory; keys and values rounded to nearest even as they are stored). Only before the first
+  // token (n_past() == 0); throws slkv::Error otherwise.
+  void set_kv_type(KvType type);
+  KvType kv_type() const { return cache_.type(); }
 
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }

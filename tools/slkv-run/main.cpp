@@ -101,6 +101,7 @@ int run(const slkv::run::RunOptions& o) {
   const int64_t dump_rows = o.attn_out.empty() ? 0 : o.attn_rows;
 
   slkv::Session session(model, o.batch);
+  session.set_kv_type(slkv::parse_kv_type(o.kv_type));
   std::unique_ptr<slkv::compress::PrefillRows> recorder;
   if (dump_rows > 0 || plan) {
     recorder = std::make_unique<slkv::compress::PrefillRows>(

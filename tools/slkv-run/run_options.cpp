@@ -55,6 +55,10 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "dot products; default) or exact (f32). The prompt, --logits-out and "
                  "--attn-out are always exact")
       ->check(CLI::IsMember({"exact", "int8"}));
+  app.add_option("--kv-type", o.kv_type,
+                 "KV cache element type: f32 (default, the reference), f16 or bf16 (half the "
+                 "memory, rounded to nearest even)")
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
 }
 
 }  // namespace slkv::run
