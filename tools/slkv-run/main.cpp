@@ -22,6 +22,7 @@
 #include "engine/checkpoint_weights.hpp"
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
+#include "engine/thread_defaults.hpp"
 #include "model/checkpoint.hpp"
 #include "model/tokenizer.hpp"
 #include "run_options.hpp"
@@ -218,6 +219,7 @@ int run(const slkv::run::RunOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  slkv::apply_thread_defaults(argv);  // before any OpenMP work (engine/thread_defaults.hpp)
   CLI::App app{"slkv-run"};
   slkv::run::RunOptions options;
   slkv::run::setup_run_options(app, options);
