@@ -13,6 +13,7 @@
 #include "engine/attention_tap.hpp"
 #include "engine/kv_cache.hpp"
 #include "engine/ops.hpp"
+#include "engine/rope.hpp"
 #include "engine/weight_source.hpp"
 #include "model/model_config.hpp"
 
@@ -98,6 +99,9 @@ class Session {
   std::vector<float> gate_, up_;          // [n, ffn_hidden]
   std::vector<float> probs_;              // [n_heads, n_rows, max_keys] tap rows
   std::vector<float> logits_;             // [rows_per_chunk, vocab]
+  // RoPE cos/sin of the current batch, one per distinct set of frequencies (Gemma 3 has two).
+  std::vector<RopeTable> rope_tables_;
+  const RopeTable& rope_table(const RopeParams& rope, std::span<const int64_t> positions);
 };
 
 }  // namespace slkv
