@@ -3,7 +3,9 @@
 // resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
 // Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
+//                           [--kv-type f32,f16]
 // Decode runs each --matvec precision in turn, --rounds times --decode-tokens tokens each.
+// Every prefill and decode is repeated for each --kv-type (KV cache element type).
 // Threads: OMP_NUM_THREADS (default: all cores).
 
 #include <cblas.h>
@@ -53,16 +55,22 @@ double peak_rss_mib() {
   return 0;
 }
 
-// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3.
-double sgemm_peak_gflops(int n) {
+// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
+// (cpu_gflops) per process CPU second and thread: on a shared machine, the rate a core reaches
+// while it runs, which load moves less than wall time.
+double sgemm_peak_gflops(int n, double* cpu_gflops) {
   std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
   openblas_set_num_threads(omp_get_max_threads());
   double best = 0;
+  *cpu_gflops = 0;
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();
+    const double c0 = process_cpu_seconds();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
                 0.0f, c.data(), n);
     best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
+    *cpu_gflops = std::max(
+        *cpu_gflops, 2.0 * n * n * n / (process_cpu_seconds() - c0) / 1e9 * omp_get_max_threads());
   }
   return best;
 }
@@ -100,6 +108,14 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
+// The 1-minute load average (the machine may be shared).
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double l = 0;
+  in >> l;
+  return l;
+}
+
 std::vector<int64_t> parse_list(const std::string& s) {
   std::vector<int64_t> out;
   std::stringstream ss(s);
@@ -114,13 +130,14 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
-                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2]\n");
+                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
   std::vector<int64_t> decode_contexts = {2048};
   int64_t decode_tokens = 16, rounds = 2;
   std::vector<std::string> precisions = {"exact", "int8"};
+  std::vector<std::string> kv_types = {"f32"};
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     if (k == "--prefill") prefill = parse_list(argv[i + 1]);
@@ -128,67 +145,78 @@ int main(int argc, char** argv) {
     if (k == "--decode-tokens") decode_tokens = std::stoll(argv[i + 1]);
     if (k == "--matvec") precisions = split(argv[i + 1]);
     if (k == "--rounds") rounds = std::stoll(argv[i + 1]);
+    if (k == "--kv-type") kv_types = split(argv[i + 1]);
   }
   try {
-    const double peak = sgemm_peak_gflops(2048);
+    double cpu_peak = 0;
+    const double peak = sgemm_peak_gflops(2048, &cpu_peak);
     auto checkpoint = slkv::Checkpoint::open(argv[1]);
     slkv::CheckpointWeights weights(*checkpoint);
     slkv::Model model(checkpoint->config(), weights);
     const slkv::ModelConfig& c = model.config();
-    std::printf("model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s\n", argv[1],
-                omp_get_max_threads(), peak);
+    std::printf(
+        "model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s (%.1f per CPU "
+        "second x threads), load average %.2f\n",
+        argv[1], omp_get_max_threads(), peak, cpu_peak, load_average());
     std::printf("%-8s %8s %10s %10s %8s %10s %9s\n", "phase", "tokens", "seconds", "tokens/s",
                 "GFLOP/s", "% of peak", "cpu s");
-    for (int64_t n : prefill) {
-      slkv::Session session(model);
-      const auto ids = random_prompt(n, c.vocab_size);
-      const auto t0 = Clock::now();
-      const double cpu0 = process_cpu_seconds();
-      std::vector<float> last = session.forward_last(ids);
-      const double s = seconds_since(t0);
-      const double cpu = process_cpu_seconds() - cpu0;
-      const double gf = forward_flops(c, 0, n) / s / 1e9;
-      std::printf("%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f\n", "prefill",
-                  static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu);
-      std::fflush(stdout);
-      if (std::find(decode_contexts.begin(), decode_contexts.end(), n) != decode_contexts.end()) {
-        // Decode from this context with each matvec precision, interleaved in `rounds` rounds
-        // of decode_tokens tokens each (load drift on a shared machine hits both alike); the
-        // context grows by decode_tokens per round.
-        const size_t np = precisions.size();
-        std::vector<double> wall(np), cpu(np), flops(np);
-        std::vector<int64_t> done(np);
-        int32_t token = slkv::argmax(last);
-        for (int64_t round = 0; round < rounds; ++round) {
-          for (size_t p = 0; p < np; ++p) {
-            session.set_matvec_precision(precisions[p] == "int8" ? slkv::MatvecPrecision::kInt8
-                                                                 : slkv::MatvecPrecision::kExact);
-            const auto t1 = Clock::now();
-            const double c1 = process_cpu_seconds();
-            for (int64_t k = 0; k < decode_tokens; ++k) {
-              flops[p] += forward_flops(c, session.n_past(), 1);
-              const int32_t one[1] = {token};
-              token = slkv::argmax(session.forward_last(one));
-            }
-            wall[p] += seconds_since(t1);
-            cpu[p] += process_cpu_seconds() - c1;
-            done[p] += decode_tokens;
-          }
-        }
-        for (size_t p = 0; p < np; ++p) {
-          const double gfd = flops[p] / wall[p] / 1e9;
-          std::printf(
-              "%-8s %8lld %10.3f %10.2f %8.1f %9.1f%% %9.2f   (%s, context %lld, %.2f "
-              "tokens per CPU second)\n",
-              "decode", static_cast<long long>(done[p]), wall[p], done[p] / wall[p], gfd,
-              100 * gfd / peak, cpu[p], precisions[p].c_str(), static_cast<long long>(n),
-              done[p] / cpu[p]);
-        }
+    for (const std::string& kv : kv_types)
+      for (int64_t n : prefill) {
+        slkv::Session session(model);
+        session.set_kv_type(slkv::parse_kv_type(kv));
+        const auto ids = random_prompt(n, c.vocab_size);
+        const auto t0 = Clock::now();
+        const double cpu0 = process_cpu_seconds();
+        std::vector<float> last = session.forward_last(ids);
+        const double s = seconds_since(t0);
+        const double cpu = process_cpu_seconds() - cpu0;
+        const double gf = forward_flops(c, 0, n) / s / 1e9;
+        std::printf(
+            "%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f   (%s cache %.1f MiB, %.1f "
+            "tokens per CPU second, %.1f%% of the CPU-second peak)\n",
+            "prefill", static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu, kv.c_str(),
+            session.cache().bytes_held() / 1048576.0, n / cpu,
+            100 * forward_flops(c, 0, n) / cpu * omp_get_max_threads() / 1e9 / cpu_peak);
         std::fflush(stdout);
+        if (std::find(decode_contexts.begin(), decode_contexts.end(), n) != decode_contexts.end()) {
+          // Decode from this context with each matvec precision, interleaved in `rounds` rounds
+          // of decode_tokens tokens each (load drift on a shared machine hits both alike); the
+          // context grows by decode_tokens per round.
+          const size_t np = precisions.size();
+          std::vector<double> wall(np), cpu(np), flops(np);
+          std::vector<int64_t> done(np);
+          int32_t token = slkv::argmax(last);
+          for (int64_t round = 0; round < rounds; ++round) {
+            for (size_t p = 0; p < np; ++p) {
+              session.set_matvec_precision(precisions[p] == "int8" ? slkv::MatvecPrecision::kInt8
+                                                                   : slkv::MatvecPrecision::kExact);
+              const auto t1 = Clock::now();
+              const double c1 = process_cpu_seconds();
+              for (int64_t k = 0; k < decode_tokens; ++k) {
+                flops[p] += forward_flops(c, session.n_past(), 1);
+                const int32_t one[1] = {token};
+                token = slkv::argmax(session.forward_last(one));
+              }
+              wall[p] += seconds_since(t1);
+              cpu[p] += process_cpu_seconds() - c1;
+              done[p] += decode_tokens;
+            }
+          }
+          for (size_t p = 0; p < np; ++p) {
+            const double gfd = flops[p] / wall[p] / 1e9;
+            std::printf(
+                "%-8s %8lld %10.3f %10.2f %8.1f %9.1f%% %9.2f   (%s, %s cache, context %lld, "
+                "%.2f tokens per CPU second)\n",
+                "decode", static_cast<long long>(done[p]), wall[p], done[p] / wall[p], gfd,
+                100 * gfd / peak, cpu[p], precisions[p].c_str(), kv.c_str(),
+                static_cast<long long>(n), done[p] / cpu[p]);
+          }
+          std::fflush(stdout);
+        }
+        std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),
+                    peak_rss_mib());
       }
-      std::printf("peak RSS after prefill %lld: %.0f MiB\n", static_cast<long long>(n),
-                  peak_rss_mib());
-    }
+    std::printf("load average at the end %.2f\n", load_average());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_engine: %s\n", e.what());
     return 1;

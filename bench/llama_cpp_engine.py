@@ -10,6 +10,7 @@ import argparse
 import os
 import time
 
+import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 
@@ -29,15 +30,20 @@ def main():
                 n_threads_batch=args.threads, verbose=False)
     vocab = llm.n_vocab()
     rng = np.random.default_rng(42)
-    print(f"llama.cpp (llama-cpp-python) {args.model}, {args.threads} threads")
+    print(f"llama.cpp (llama-cpp-python {llama_cpp.__version__}) {args.model}, {args.threads} "
+          f"threads, load average {os.getloadavg()[0]:.2f}")
+    print(llama_cpp.llama_print_system_info().decode().strip())
     print(f"{'phase':8} {'tokens':>8} {'seconds':>10} {'tokens/s':>10}")
     for n in lengths:
         ids = [int(x) for x in rng.integers(0, vocab, n)]
         llm.reset()
         t0 = time.perf_counter()
+        c0 = time.process_time()
         llm.eval(ids)
         s = time.perf_counter() - t0
-        print(f"{'prefill':8} {n:8d} {s:10.3f} {n / s:10.1f}", flush=True)
+        cpu = time.process_time() - c0
+        print(f"{'prefill':8} {n:8d} {s:10.3f} {n / s:10.1f}   (cpu {cpu:.2f} s, "
+              f"{n / cpu:.1f} tokens per CPU second)", flush=True)
         if n in decode_contexts:
             # Speed does not depend on which token is fed; feed the prompt's ids again.
             # Process CPU seconds too (all threads): a shared machine's load moves them less.
@@ -50,6 +56,7 @@ def main():
             print(f"{'decode':8} {args.decode_tokens:8d} {s:10.3f} {args.decode_tokens / s:10.2f}"
                   f"   (at context {n}, cpu {cpu:.2f} s, {args.decode_tokens / cpu:.2f} tokens "
                   f"per CPU second)", flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
                 " prompt rows, but only " + std::to_string(rows.n_rows()) + " were captured");
 
   CompressedCache out;
-  out.cache = KvCache(n_layers, n_kv, hd);
+  out.cache = KvCache(n_layers, n_kv, hd, full.type());  // rows are copied in their own type
+  const bool f32 = full.type() == KvType::kF32;
   if (record_kept) out.kept.resize(static_cast<size_t>(n_layers));
   const bool adaptive = slkv_plan_is_adaptive(plan.get());
   const int64_t n_cand = std::max<int64_t>(0, T - info.window);
@@ -103,8 +104,13 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
     KvLayerStore store;
     store.n_streams = n_plan;
     const int64_t n_rows_out = offsets[static_cast<size_t>(n_plan)];
-    store.keys.resize(static_cast<size_t>(n_rows_out * hd));
-    store.values.resize(static_cast<size_t>(n_rows_out * hd));
+    if (f32) {
+      store.keys.resize(static_cast<size_t>(n_rows_out * hd));
+      store.values.resize(static_cast<size_t>(n_rows_out * hd));
+    } else {
+      store.keys16.resize(static_cast<size_t>(n_rows_out * hd));
+      store.values16.resize(static_cast<size_t>(n_rows_out * hd));
+    }
     store.positions.assign(static_cast<size_t>(n_rows_out), 0);
     // One gather per KV head and per buffer: the source is that KV head's stream, [1, T, hd]
     // in HND terms, and its plan heads are [g * group, (g + 1) * group).
@@ -117,14 +123,16 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
         cp.n_kv_heads = 1;
         cp.n_plan_heads = group;
         cp.head_dim = hd;
-        cp.elem_bytes = sizeof(float);
+        cp.elem_bytes = kv_type_bytes(full.type());
         cp.layout = SLKV_LAYOUT_HND;
-        cp.src = which == 0 ? st.keys : st.values;
+        cp.src = which == 0 ? st.key_data() : st.value_data();
         cp.kept = kept.data() + g * group * T;
         cp.kept_stride = T;
         cp.offsets = offsets.data() + g * group;
         cp.lengths = lengths.data() + g * group;
-        cp.dst = which == 0 ? store.keys.data() : store.values.data();
+        cp.dst =
+            f32 ? (which == 0 ? static_cast<void*>(store.keys.data()) : store.values.data())
+                : (which == 0 ? static_cast<void*>(store.keys16.data()) : store.values16.data());
         check(slkv_compact_gather(&cp));
       }
     }
@@ -143,7 +151,7 @@ CompressedCache apply_plan(const Plan& plan, const KvCache& full, const PrefillR
     out.cache.set_layer(l, std::move(store));
   }
   out.rows_full = n_layers * n_kv * T;
-  const int64_t row_bytes = 2 * hd * static_cast<int64_t>(sizeof(float));
+  const int64_t row_bytes = 2 * hd * kv_type_bytes(full.type());
   out.bytes_full = out.rows_full * row_bytes;
   out.bytes_kept = out.rows_kept * row_bytes;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -25,8 +25,8 @@ struct CompressedCache {
   KvCache cache;
   int64_t rows_full = 0;   // rows the uncompressed prompt cache holds: L * n_kv_heads * T
   int64_t rows_kept = 0;   // rows the compressed cache holds (query granularity: per query head)
-  int64_t bytes_full = 0;  // K and V bytes of rows_full (f32)
-  int64_t bytes_kept = 0;  // K and V bytes of rows_kept (f32)
+  int64_t bytes_full = 0;  // K and V bytes of rows_full (at the cache's element size)
+  int64_t bytes_kept = 0;  // K and V bytes of rows_kept (at the cache's element size)
   // [n_layers][n_plan_heads] kept prompt positions, ascending (filled when asked for).
   std::vector<std::vector<std::vector<int32_t>>> kept;
   double seconds = 0;  // caps + selection + compaction

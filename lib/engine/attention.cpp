@@ -31,10 +31,10 @@ float dot(const float* a, const float* b, int64_t n) {
 }
 
 struct Tile {
-  std::vector<float> k_t;   // [head_dim, kBlockK] transposed key block
-  std::vector<float> s;     // [kBlockQ, kBlockK] scores
-  std::vector<float> acc;   // [group, kBlockQ, head_dim]
-  std::vector<float> m, l;  // [group, kBlockQ]
+  std::vector<float> kf, vf;  // [kBlockK, head_dim] a half cache's key/value block in f32
+  std::vector<float> s;       // [kBlockQ, kBlockK] scores
+  std::vector<float> acc;     // [group, kBlockQ, head_dim]
+  std::vector<float> m, l;    // [group, kBlockQ]
 };
 
 }  // namespace
@@ -62,6 +62,10 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
     tile.acc.resize(static_cast<size_t>(group * kBlockQ * hd));
     tile.m.resize(static_cast<size_t>(group * kBlockQ));
     tile.l.resize(static_cast<size_t>(group * kBlockQ));
+    if (cache.type() != KvType::kF32) {
+      tile.kf.resize(static_cast<size_t>(kBlockK * hd));
+      tile.vf.resize(static_cast<size_t>(kBlockK * hd));
+    }
 #pragma omp for schedule(dynamic)
     for (int64_t task = 0; task < n_tasks; ++task) {
       const int64_t g = task / n_qblocks;
@@ -90,6 +94,12 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
             kpos[nk - 1] <= q_min && (p.window == 0 || q_max - kpos[0] < p.window);
         const float* kb = st.keys + j0 * hd;    // [nk, hd]
         const float* vb = st.values + j0 * hd;  // [nk, hd]
+        if (st.type != KvType::kF32) {          // once per block, shared by the group's query heads
+          kv_decode(st.type, st.keys16 + j0 * hd, tile.kf.data(), nk * hd);
+          kv_decode(st.type, st.values16 + j0 * hd, tile.vf.data(), nk * hd);
+          kb = tile.kf.data();
+          vb = tile.vf.data();
+        }
         for (int64_t gh = 0; gh < group; ++gh) {
           const int64_t h = g * group + gh;
           // s[i, j] = scale * q[t0 + i, h] . k[j0 + j]; q rows are n_heads * hd apart.
@@ -154,24 +164,29 @@ void attention_rows(const AttentionParams& p, const KvCache& cache, int64_t laye
   const int64_t n_rows = static_cast<int64_t>(rows.size());
   const int64_t hd = p.head_dim;
   const int64_t group = p.n_heads / cache.n_streams(layer);
-#pragma omp parallel for collapse(2) schedule(dynamic)
-  for (int64_t h = 0; h < p.n_heads; ++h) {
-    for (int64_t r = 0; r < n_rows; ++r) {
-      const int64_t t = rows[static_cast<size_t>(r)];
-      const KvStream st = cache.stream(layer, h / group);
-      const int64_t qpos = positions[static_cast<size_t>(t)];
-      const float* qi = q + (t * p.n_heads + h) * hd;
-      const float m = row_max[h * n_tokens + t];
-      const float l = row_sum[h * n_tokens + t];
-      float* dst = probs + (h * n_rows + r) * max_keys;
-      std::fill(dst, dst + max_keys, 0.0f);
-      if (l <= 0.0f) continue;
-      for (int64_t j = 0; j < st.length; ++j) {
-        const int64_t kpos = st.positions[j];
-        if (kpos > qpos) break;
-        if (!visible(qpos, kpos, p.window)) continue;
-        const float s = p.scale * dot(qi, st.keys + j * hd, hd);
-        dst[j] = std::exp(s - m) / l;
+#pragma omp parallel
+  {
+    std::vector<float> key(static_cast<size_t>(hd));  // [hd] one key row in f32
+#pragma omp for collapse(2) schedule(dynamic)
+    for (int64_t h = 0; h < p.n_heads; ++h) {
+      for (int64_t r = 0; r < n_rows; ++r) {
+        const int64_t t = rows[static_cast<size_t>(r)];
+        const KvStream st = cache.stream(layer, h / group);
+        const int64_t qpos = positions[static_cast<size_t>(t)];
+        const float* qi = q + (t * p.n_heads + h) * hd;
+        const float m = row_max[h * n_tokens + t];
+        const float l = row_sum[h * n_tokens + t];
+        float* dst = probs + (h * n_rows + r) * max_keys;
+        std::fill(dst, dst + max_keys, 0.0f);
+        if (l <= 0.0f) continue;
+        for (int64_t j = 0; j < st.length; ++j) {
+          const int64_t kpos = st.positions[j];
+          if (kpos > qpos) break;
+          if (!visible(qpos, kpos, p.window)) continue;
+          st.key_row(j, hd, key.data());
+          const float s = p.scale * dot(qi, key.data(), hd);
+          dst[j] = std::exp(s - m) / l;
+        }
       }
     }
   }

@@ -7,9 +7,44 @@
 #include "core/error.hpp"
 
 namespace slkv {
+namespace {
 
-KvCache::KvCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim)
-    : n_layers_(n_layers), n_kv_heads_(n_kv_heads), head_dim_(head_dim) {
+// The rows of `old` re-laid out: stream s's first lengths[s] rows move from old_offsets[s] to
+// new_offsets[s]; `rows` rows in all.
+template <class T>
+std::vector<T> relaid(const std::vector<T>& old, std::span<const int64_t> old_offsets,
+                      std::span<const int64_t> new_offsets, std::span<const int64_t> lengths,
+                      int64_t rows, int64_t hd) {
+  std::vector<T> out(static_cast<size_t>(rows * hd));
+  for (size_t s = 0; s < lengths.size(); ++s) {
+    if (lengths[s] == 0) continue;
+    std::memcpy(&out[static_cast<size_t>(new_offsets[s] * hd)],
+                &old[static_cast<size_t>(old_offsets[s] * hd)],
+                sizeof(T) * static_cast<size_t>(lengths[s] * hd));
+  }
+  return out;
+}
+
+}  // namespace
+
+void KvStream::key_row(int64_t j, int64_t hd, float* dst) const {
+  if (keys) {
+    std::copy_n(keys + j * hd, hd, dst);
+  } else {
+    kv_decode(type, keys16 + j * hd, dst, hd);
+  }
+}
+
+void KvStream::value_row(int64_t j, int64_t hd, float* dst) const {
+  if (values) {
+    std::copy_n(values + j * hd, hd, dst);
+  } else {
+    kv_decode(type, values16 + j * hd, dst, hd);
+  }
+}
+
+KvCache::KvCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, KvType type)
+    : n_layers_(n_layers), n_kv_heads_(n_kv_heads), head_dim_(head_dim), type_(type) {
   SLKV_CHECK(n_layers > 0 && n_kv_heads > 0 && head_dim > 0, "KV cache shape");
   layers_.resize(static_cast<size_t>(n_layers));
   for (KvLayerStore& l : layers_) {
@@ -34,8 +69,14 @@ KvStream KvCache::stream(int64_t layer, int64_t s) const {
   SLKV_CHECK(s >= 0 && s < l.n_streams, "stream index");
   const int64_t begin = l.offsets[static_cast<size_t>(s)];
   KvStream v;
-  v.keys = l.keys.data() + begin * head_dim_;
-  v.values = l.values.data() + begin * head_dim_;
+  v.type = type_;
+  if (type_ == KvType::kF32) {
+    v.keys = l.keys.data() + begin * head_dim_;
+    v.values = l.values.data() + begin * head_dim_;
+  } else {
+    v.keys16 = l.keys16.data() + begin * head_dim_;
+    v.values16 = l.values16.data() + begin * head_dim_;
+  }
   v.positions = l.positions.data() + begin;
   v.length = l.lengths[static_cast<size_t>(s)];
   v.capacity = l.offsets[static_cast<size_t>(s + 1)] - begin;
@@ -51,24 +92,14 @@ void KvCache::relayout(KvLayerStore& l, std::span<const int64_t> capacity) {
         std::max(capacity[static_cast<size_t>(s)], l.lengths[static_cast<size_t>(s)]);
   }
   const int64_t rows = offsets[static_cast<size_t>(n)];
-  std::vector<float> keys(static_cast<size_t>(rows * head_dim_));
-  std::vector<float> values(static_cast<size_t>(rows * head_dim_));
-  std::vector<int64_t> positions(static_cast<size_t>(rows));
-  for (int64_t s = 0; s < n; ++s) {
-    const int64_t len = l.lengths[static_cast<size_t>(s)];
-    const int64_t from = l.offsets[static_cast<size_t>(s)], to = offsets[static_cast<size_t>(s)];
-    if (len == 0) continue;
-    std::memcpy(&keys[static_cast<size_t>(to * head_dim_)],
-                &l.keys[static_cast<size_t>(from * head_dim_)],
-                sizeof(float) * static_cast<size_t>(len * head_dim_));
-    std::memcpy(&values[static_cast<size_t>(to * head_dim_)],
-                &l.values[static_cast<size_t>(from * head_dim_)],
-                sizeof(float) * static_cast<size_t>(len * head_dim_));
-    std::copy_n(&l.positions[static_cast<size_t>(from)], len, &positions[static_cast<size_t>(to)]);
+  if (type_ == KvType::kF32) {
+    l.keys = relaid(l.keys, l.offsets, offsets, l.lengths, rows, head_dim_);
+    l.values = relaid(l.values, l.offsets, offsets, l.lengths, rows, head_dim_);
+  } else {
+    l.keys16 = relaid(l.keys16, l.offsets, offsets, l.lengths, rows, head_dim_);
+    l.values16 = relaid(l.values16, l.offsets, offsets, l.lengths, rows, head_dim_);
   }
-  l.keys = std::move(keys);
-  l.values = std::move(values);
-  l.positions = std::move(positions);
+  l.positions = relaid(l.positions, l.offsets, offsets, l.lengths, rows, 1);
   l.offsets = std::move(offsets);
 }
 
@@ -116,10 +147,16 @@ void KvCache::append(int64_t layer, std::span<const int64_t> positions, const fl
     const int64_t base = l.offsets[static_cast<size_t>(s)] + l.lengths[static_cast<size_t>(s)];
     for (int64_t t = 0; t < n; ++t) {
       const int64_t dst = base + t;
-      std::memcpy(&l.keys[static_cast<size_t>(dst * head_dim_)],
-                  keys + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
-      std::memcpy(&l.values[static_cast<size_t>(dst * head_dim_)],
-                  values + (t * n_kv_heads_ + g) * head_dim_, sizeof(float) * head_dim_);
+      const float* ks = keys + (t * n_kv_heads_ + g) * head_dim_;
+      const float* vs = values + (t * n_kv_heads_ + g) * head_dim_;
+      const size_t at = static_cast<size_t>(dst * head_dim_);
+      if (type_ == KvType::kF32) {
+        std::memcpy(&l.keys[at], ks, sizeof(float) * head_dim_);
+        std::memcpy(&l.values[at], vs, sizeof(float) * head_dim_);
+      } else {
+        kv_encode(type_, ks, &l.keys16[at], head_dim_);
+        kv_encode(type_, vs, &l.values16[at], head_dim_);
+      }
       l.positions[static_cast<size_t>(dst)] = positions[static_cast<size_t>(t)];
     }
     l.lengths[static_cast<size_t>(s)] += n;
@@ -152,13 +189,18 @@ void KvCache::keep(int64_t layer, int64_t stream_index, std::span<const int64_t>
     }
     sources.push_back(src++);
   }
-  float* k = &l.keys[static_cast<size_t>(base * head_dim_)];
-  float* v = &l.values[static_cast<size_t>(base * head_dim_)];
+  const bool f32 = type_ == KvType::kF32;
+  const size_t row_bytes = static_cast<size_t>(head_dim_ * kv_type_bytes(type_));
+  const size_t at = static_cast<size_t>(base * head_dim_);
+  auto* k = f32 ? reinterpret_cast<unsigned char*>(&l.keys[at])
+                : reinterpret_cast<unsigned char*>(&l.keys16[at]);
+  auto* v = f32 ? reinterpret_cast<unsigned char*>(&l.values[at])
+                : reinterpret_cast<unsigned char*>(&l.values16[at]);
   int64_t dst = 0;
   for (int64_t from : sources) {
     if (from != dst) {
-      std::memmove(k + dst * head_dim_, k + from * head_dim_, sizeof(float) * head_dim_);
-      std::memmove(v + dst * head_dim_, v + from * head_dim_, sizeof(float) * head_dim_);
+      std::memmove(k + dst * row_bytes, k + from * row_bytes, row_bytes);
+      std::memmove(v + dst * row_bytes, v + from * row_bytes, row_bytes);
       spos[dst] = spos[from];
     }
     ++dst;
@@ -184,10 +226,18 @@ void KvCache::set_layer(int64_t layer, KvLayerStore store) {
     if (e < b || len < 0 || len > e - b) bad("stream " + std::to_string(s) + " overflows its rows");
   }
   const int64_t rows = store.offsets[static_cast<size_t>(n)];
-  if (static_cast<int64_t>(store.positions.size()) != rows ||
-      static_cast<int64_t>(store.keys.size()) != rows * head_dim_ ||
-      static_cast<int64_t>(store.values.size()) != rows * head_dim_) {
-    bad("buffer sizes do not match the offsets");
+  const bool f32 = type_ == KvType::kF32;
+  const int64_t k_size = static_cast<int64_t>(f32 ? store.keys.size() : store.keys16.size());
+  const int64_t v_size = static_cast<int64_t>(f32 ? store.values.size() : store.values16.size());
+  const bool other_empty = f32 ? store.keys16.empty() && store.values16.empty()
+                               : store.keys.empty() && store.values.empty();
+  if (static_cast<int64_t>(store.positions.size()) != rows || k_size != rows * head_dim_ ||
+      v_size != rows * head_dim_) {
+    bad(std::string("buffer sizes do not match the offsets (the cache holds ") +
+        kv_type_name(type_) + " rows)");
+  }
+  if (!other_empty) {
+    bad(std::string("rows given in a type other than the cache's ") + kv_type_name(type_));
   }
   for (int64_t s = 0; s < n; ++s) {
     const int64_t b = store.offsets[static_cast<size_t>(s)];
@@ -216,11 +266,11 @@ int64_t KvCache::reserved_entries() const {
 }
 
 int64_t KvCache::bytes_held() const {
-  return total_entries() * 2 * head_dim_ * static_cast<int64_t>(sizeof(float));
+  return total_entries() * 2 * head_dim_ * kv_type_bytes(type_);
 }
 
 int64_t KvCache::bytes_reserved() const {
-  return reserved_entries() * 2 * head_dim_ * static_cast<int64_t>(sizeof(float));
+  return reserved_entries() * 2 * head_dim_ * kv_type_bytes(type_);
 }
 
 void KvCache::clear() {

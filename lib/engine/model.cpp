@@ -43,6 +43,12 @@ void Session::set_cache(KvCache cache, int64_t n_past) {
   n_past_ = n_past;
 }
 
+void Session::set_kv_type(KvType type) {
+  SLKV_CHECK(n_past_ == 0, "Session::set_kv_type: the cache already holds tokens");
+  const ModelConfig& c = model_.config();
+  cache_ = KvCache(c.n_layers, c.n_kv_heads, c.head_dim, type);
+}
+
 void Session::reset() {
   cache_.clear();
   n_past_ = 0;
@@ -125,6 +131,17 @@ void Session::run_batch(std::span<const int32_t> tokens, std::span<const int64_t
   if (!logit_rows.empty()) emit_logits(logit_rows, sink);
 }
 
+const RopeTable& Session::rope_table(const RopeParams& rope, std::span<const int64_t> positions) {
+  for (const RopeTable& t : rope_tables_) {
+    if (t.matches(rope, positions)) return t;
+  }
+  // A new batch or new frequencies: at most 4 tables are kept, the oldest replaced.
+  if (rope_tables_.size() >= 4) rope_tables_.erase(rope_tables_.begin());
+  rope_tables_.emplace_back();
+  make_rope_table(rope, positions, rope_tables_.back());
+  return rope_tables_.back();
+}
+
 void Session::attention_block(int64_t il, std::span<const int64_t> positions, int64_t n) {
   const ModelConfig& c = model_.config();
   const ModelWeights& w = model_.weights();
@@ -148,8 +165,9 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
     rms_norm(q_.data(), lw.q_norm.data(), n * c.n_heads, hd, c.norm_eps, q_.data());
     rms_norm(k_.data(), lw.k_norm.data(), n * c.n_kv_heads, hd, c.norm_eps, k_.data());
   }
-  apply_rope(lw.rope, positions, c.n_heads, q_.data());
-  apply_rope(lw.rope, positions, c.n_kv_heads, k_.data());
+  const RopeTable& rope = rope_table(lw.rope, positions);
+  apply_rope(lw.rope, rope, c.n_heads, q_.data());
+  apply_rope(lw.rope, rope, c.n_kv_heads, k_.data());
   cache_.append(il, positions, k_.data(), v_.data());
 
   const AttentionParams params{c.n_heads, c.n_kv_heads, hd, w.attn_scale, lw.window};

@@ -13,6 +13,7 @@
 #include "engine/attention_tap.hpp"
 #include "engine/kv_cache.hpp"
 #include "engine/ops.hpp"
+#include "engine/rope.hpp"
 #include "engine/weight_source.hpp"
 #include "model/model_config.hpp"
 
@@ -62,6 +63,11 @@ class Session {
   // few-row products use 8-bit activations (engine/matvec_int8.hpp, its error bound).
   void set_matvec_precision(MatvecPrecision p) { scratch_.precision = p; }
   MatvecPrecision matvec_precision() const { return scratch_.precision; }
+  // The KV cache's element type: kF32 (default, the reference) or kF16/kBF16 (half the
+  // memory; keys and values rounded to nearest even as they are stored). Only before the first
+  // token (n_past() == 0); throws slkv::Error otherwise.
+  void set_kv_type(KvType type);
+  KvType kv_type() const { return cache_.type(); }
 
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }
@@ -93,6 +99,9 @@ class Session {
   std::vector<float> gate_, up_;          // [n, ffn_hidden]
   std::vector<float> probs_;              // [n_heads, n_rows, max_keys] tap rows
   std::vector<float> logits_;             // [rows_per_chunk, vocab]
+  // RoPE cos/sin of the current batch, one per distinct set of frequencies (Gemma 3 has two).
+  std::vector<RopeTable> rope_tables_;
+  const RopeTable& rope_table(const RopeParams& rope, std::span<const int64_t> positions);
 };
 
 }  // namespace slkv

@@ -1,5 +1,6 @@
 #include "engine/rope.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -56,32 +57,56 @@ RopeParams make_rope(RopeStyle style, int64_t n_rot, int64_t head_dim, double ba
   return rope;
 }
 
+bool RopeTable::matches(const RopeParams& rope, std::span<const int64_t> pos) const {
+  return inv_freq == rope.inv_freq &&
+         std::equal(positions.begin(), positions.end(), pos.begin(), pos.end());
+}
+
+void make_rope_table(const RopeParams& rope, std::span<const int64_t> positions, RopeTable& table) {
+  const int64_t half = rope.n_rot / 2;
+  const int64_t n_tokens = static_cast<int64_t>(positions.size());
+  table.inv_freq = rope.inv_freq;
+  table.positions.assign(positions.begin(), positions.end());
+  table.cos.resize(static_cast<size_t>(n_tokens * half));
+  table.sin.resize(static_cast<size_t>(n_tokens * half));
+#pragma omp parallel for if (n_tokens > 8)
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float pos = static_cast<float>(positions[static_cast<size_t>(t)]);
+    for (int64_t i = 0; i < half; ++i) {
+      const float angle = pos * rope.inv_freq[static_cast<size_t>(i)];  // f32 product
+      table.cos[static_cast<size_t>(t * half + i)] =
+          static_cast<float>(std::cos(static_cast<double>(angle)));
+      table.sin[static_cast<size_t>(t * half + i)] =
+          static_cast<float>(std::sin(static_cast<double>(angle)));
+    }
+  }
+}
+
 void apply_rope(const RopeParams& rope, std::span<const int64_t> positions, int64_t n_heads,
                 float* x) {
+  RopeTable table;
+  make_rope_table(rope, positions, table);
+  apply_rope(rope, table, n_heads, x);
+}
+
+void apply_rope(const RopeParams& rope, const RopeTable& table, int64_t n_heads, float* x) {
   const int64_t half = rope.n_rot / 2;
   const int64_t hd = rope.head_dim;
-  const int64_t n_tokens = static_cast<int64_t>(positions.size());
-#pragma omp parallel if (n_tokens > 8)
-  {
-    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
-#pragma omp for
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      const float pos = static_cast<float>(positions[static_cast<size_t>(t)]);
+  const int64_t n_tokens = static_cast<int64_t>(table.positions.size());
+  SLKV_CHECK(table.inv_freq.size() == rope.inv_freq.size(), "RoPE table made for other params");
+#pragma omp parallel for if (n_tokens > 8)
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float* cos_t = &table.cos[static_cast<size_t>(t * half)];
+    const float* sin_t = &table.sin[static_cast<size_t>(t * half)];
+    for (int64_t h = 0; h < n_heads; ++h) {
+      float* v = x + (t * n_heads + h) * hd;
       for (int64_t i = 0; i < half; ++i) {
-        const float angle = pos * rope.inv_freq[static_cast<size_t>(i)];  // f32 product
-        cos_t[static_cast<size_t>(i)] = static_cast<float>(std::cos(static_cast<double>(angle)));
-        sin_t[static_cast<size_t>(i)] = static_cast<float>(std::sin(static_cast<double>(angle)));
-      }
-      for (int64_t h = 0; h < n_heads; ++h) {
-        float* v = x + (t * n_heads + h) * hd;
-        for (int64_t i = 0; i < half; ++i) {
-          const int64_t a = rope.style == RopeStyle::kHalf ? i : 2 * i;
-          const int64_t b = rope.style == RopeStyle::kHalf ? i + half : 2 * i + 1;
-          const float c = cos_t[static_cast<size_t>(i)], s = sin_t[static_cast<size_t>(i)];
-          const float x0 = v[a], x1 = v[b];
-          v[a] = x0 * c - x1 * s;
-          v[b] = x0 * s + x1 * c;
-        }
+        const int64_t a = rope.style == RopeStyle::kHalf ? i : 2 * i;
+        const int64_t b = rope.style == RopeStyle::kHalf ? i + half : 2 * i + 1;
+        const float c = cos_t[i], s = sin_t[i];
+        const float x0 = v[a], x1 = v[b];
+        v[a] = x0 * c - x1 * s;
+        v[b] = x0 * s + x1 * c;
       }
     }
   }

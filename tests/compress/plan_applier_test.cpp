@@ -137,24 +137,33 @@ TEST_P(ApplyPlan, PlanCoveringThePromptIsBitIdenticalToFullKv) {
   GenerateOptions gen;
   gen.max_new = 6;
 
-  Session a(model);
-  const GenerateResult full = generate_greedy(a, prompt, gen);
-  std::vector<float> full_logits = a.forward_last(std::vector<int32_t>{3});
+  // f32 and a half cache alike: the gather copies rows in the cache's own element type.
+  for (KvType type : {KvType::kF32, KvType::kF16}) {
+    Session a(model);
+    a.set_kv_type(type);
+    const GenerateResult full = generate_greedy(a, prompt, gen);
+    std::vector<float> full_logits = a.forward_last(std::vector<int32_t>{3});
 
-  Session b(model);
-  compress::PrefillRows rows(c.n_layers, c.n_heads, n_prompt, 4);
-  b.set_observer(&rows);
-  std::vector<float> last = b.forward_last(prompt);
-  b.set_observer(nullptr);
-  const KvCache cache = std::move(b.cache());
-  compress::CompressedCache cc = compress::apply_plan(plan, cache, rows, 8);
-  EXPECT_EQ(cc.rows_kept, k.query ? c.n_layers * c.n_heads * n_prompt : cc.rows_full);
-  b.set_cache(std::move(cc.cache), n_prompt);
-  const GenerateResult got = continue_greedy(b, last, gen);
-  EXPECT_EQ(got.output_ids, full.output_ids);
-  const std::vector<float> got_logits = b.forward_last(std::vector<int32_t>{3});
-  ASSERT_EQ(got_logits.size(), full_logits.size());
-  for (size_t i = 0; i < got_logits.size(); ++i) ASSERT_EQ(got_logits[i], full_logits[i]) << i;
+    Session b(model);
+    b.set_kv_type(type);
+    compress::PrefillRows rows(c.n_layers, c.n_heads, n_prompt, 4);
+    b.set_observer(&rows);
+    std::vector<float> last = b.forward_last(prompt);
+    b.set_observer(nullptr);
+    const KvCache cache = std::move(b.cache());
+    compress::CompressedCache cc = compress::apply_plan(plan, cache, rows, 8);
+    EXPECT_EQ(cc.rows_kept, k.query ? c.n_layers * c.n_heads * n_prompt : cc.rows_full);
+    EXPECT_EQ(cc.cache.type(), type);
+    EXPECT_EQ(cc.bytes_full, cc.rows_full * 2 * c.head_dim * kv_type_bytes(type));
+    b.set_cache(std::move(cc.cache), n_prompt);
+    const GenerateResult got = continue_greedy(b, last, gen);
+    EXPECT_EQ(got.output_ids, full.output_ids) << kv_type_name(type);
+    const std::vector<float> got_logits = b.forward_last(std::vector<int32_t>{3});
+    ASSERT_EQ(got_logits.size(), full_logits.size());
+    for (size_t i = 0; i < got_logits.size(); ++i) {
+      ASSERT_EQ(got_logits[i], full_logits[i]) << kv_type_name(type) << " " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, ApplyPlan,

@@ -108,3 +108,53 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace slkv
+
+namespace slkv {
+namespace {
+
+// An f16/bf16 cache attends exactly as an f32 cache holding the same rounded rows: the blocks
+// are widened to f32 before the same products, so outputs, softmax state and tap rows are
+// bitwise equal (prefill over several key blocks with a window, then a decode step).
+TEST(BlockedAttention, HalfCacheEqualsF32CacheOfTheRoundedRows) {
+  const int64_t H = 4, G = 2, hd = 32, T = 300;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (KvType t : {KvType::kF16, KvType::kBF16}) {
+    KvCache f32(1, G, hd), half(1, G, hd, t);
+    for (int64_t step = 0; step < 2; ++step) {
+      const int64_t n = step == 0 ? T - 1 : 1, past = step == 0 ? 0 : T - 1;
+      std::vector<int64_t> pos(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) pos[i] = past + i;
+      std::vector<float> k(n * G * hd), v(k.size()), q(n * H * hd);
+      for (float& x : k) x = normal(rng);
+      for (float& x : v) x = normal(rng);
+      for (float& x : q) x = 1.5f * normal(rng);
+      half.append(0, pos, k.data(), v.data());
+      std::vector<uint16_t> h(k.size());  // the f32 cache gets the rounded rows
+      kv_encode(t, k.data(), h.data(), static_cast<int64_t>(k.size()));
+      kv_decode(t, h.data(), k.data(), static_cast<int64_t>(k.size()));
+      kv_encode(t, v.data(), h.data(), static_cast<int64_t>(v.size()));
+      kv_decode(t, h.data(), v.data(), static_cast<int64_t>(v.size()));
+      f32.append(0, pos, k.data(), v.data());
+      const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), 200};
+      std::vector<float> out_a(n * H * hd), out_b(out_a.size()), m_a(H * n), m_b(H * n), l_a(H * n),
+          l_b(H * n);
+      attention_forward(params, f32, 0, pos, q.data(), out_a.data(), m_a.data(), l_a.data());
+      attention_forward(params, half, 0, pos, q.data(), out_b.data(), m_b.data(), l_b.data());
+      EXPECT_EQ(out_a, out_b) << kv_type_name(t) << " step " << step;
+      EXPECT_EQ(m_a, m_b);
+      EXPECT_EQ(l_a, l_b);
+      const std::vector<int64_t> rows = {n - 1};
+      const int64_t max_keys = f32.length(0, 0);
+      std::vector<float> p_a(H * max_keys), p_b(p_a.size());
+      attention_rows(params, f32, 0, pos, q.data(), m_a.data(), l_a.data(), rows, max_keys,
+                     p_a.data());
+      attention_rows(params, half, 0, pos, q.data(), m_b.data(), l_b.data(), rows, max_keys,
+                     p_b.data());
+      EXPECT_EQ(p_a, p_b) << kv_type_name(t) << " step " << step;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace slkv

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -109,6 +110,75 @@ TEST(KvCache, SetLayerInstallsACompactedLayoutAndRefusesBadOnes) {
   EXPECT_EQ(cache.stream(0, 2).positions[2], 3);
   cache.clear();  // back to one stream per KV head
   EXPECT_EQ(cache.n_streams(0), 2);
+}
+
+}  // namespace
+}  // namespace slkv
+
+namespace slkv {
+namespace {
+
+// An f16/bf16 cache stores each row rounded to its type (what kv_encode gives), keeps that
+// through keep() and re-layouts, and holds half the bytes of an f32 cache with the same rows.
+TEST(KvCache, HalfCachesStoreRoundedRowsInHalfTheBytes) {
+  for (KvType t : {KvType::kF16, KvType::kBF16}) {
+    KvCache f32(2, 3, 4), half(2, 3, 4, t);
+    EXPECT_EQ(half.type(), t);
+    std::vector<int64_t> pos(10);
+    std::iota(pos.begin(), pos.end(), 0);
+    for (KvCache* c : {&f32, &half}) {
+      append_positions(*c, 1, pos);
+      c->keep(1, 2, std::vector<int64_t>{0, 3, 4, 9});
+      append_positions(*c, 1, {10});  // into the slack
+      c->reserve_more(500);           // re-lays every stream out
+    }
+    EXPECT_EQ(half.total_entries(), f32.total_entries());
+    EXPECT_EQ(half.reserved_entries(), f32.reserved_entries());
+    EXPECT_EQ(2 * half.bytes_held(), f32.bytes_held()) << kv_type_name(t);
+    EXPECT_EQ(2 * half.bytes_reserved(), f32.bytes_reserved()) << kv_type_name(t);
+    EXPECT_EQ(half.bytes_held(), half.total_entries() * 2 * 4 * 2);
+    for (int64_t s = 0; s < 3; ++s) {
+      const KvStream a = f32.stream(1, s), b = half.stream(1, s);
+      ASSERT_EQ(a.length, b.length);
+      EXPECT_EQ(b.keys, nullptr);
+      ASSERT_NE(b.keys16, nullptr);
+      for (int64_t j = 0; j < a.length; ++j) {
+        EXPECT_EQ(a.positions[j], b.positions[j]);
+        std::vector<uint16_t> want(4);
+        float row[4];
+        kv_encode(t, a.keys + j * 4, want.data(), 4);
+        for (int64_t d = 0; d < 4; ++d) EXPECT_EQ(b.keys16[j * 4 + d], want[d]);
+        kv_encode(t, a.values + j * 4, want.data(), 4);
+        for (int64_t d = 0; d < 4; ++d) EXPECT_EQ(b.values16[j * 4 + d], want[d]);
+        b.key_row(j, 4, row);  // f32 view of the stored row: within the type's rounding
+        for (int64_t d = 0; d < 4; ++d) {
+          EXPECT_NEAR(row[d], a.keys[j * 4 + d], std::fabs(a.keys[j * 4 + d]) / 256);
+        }
+      }
+    }
+  }
+}
+
+TEST(KvCache, SetLayerRefusesRowsOfAnotherType) {
+  KvCache half(1, 1, 2, KvType::kF16);
+  KvLayerStore s;
+  s.n_streams = 1;
+  s.offsets = {0, 2};
+  s.lengths = {2};
+  s.positions = {0, 1};
+  s.keys.assign(4, 1.0f);  // f32 rows for an f16 cache
+  s.values.assign(4, 1.0f);
+  EXPECT_THROW(half.set_layer(0, s), Error);
+  s.keys.clear();
+  s.values.clear();
+  s.keys16.assign(4, 0x3C00);
+  s.values16.assign(4, 0x3C00);
+  half.set_layer(0, s);
+  float row[2];
+  half.stream(0, 0).value_row(1, 2, row);
+  EXPECT_EQ(row[0], 1.0f);
+  KvCache f32(1, 1, 2);
+  EXPECT_THROW(f32.set_layer(0, s), Error);  // f16 rows for an f32 cache
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "engine/checkpoint_weights.hpp"
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
+#include "engine/thread_defaults.hpp"
 #include "model/checkpoint.hpp"
 #include "model/tokenizer.hpp"
 #include "run_options.hpp"
@@ -101,6 +102,7 @@ int run(const slkv::run::RunOptions& o) {
   const int64_t dump_rows = o.attn_out.empty() ? 0 : o.attn_rows;
 
   slkv::Session session(model, o.batch);
+  session.set_kv_type(slkv::parse_kv_type(o.kv_type));
   std::unique_ptr<slkv::compress::PrefillRows> recorder;
   if (dump_rows > 0 || plan) {
     recorder = std::make_unique<slkv::compress::PrefillRows>(
@@ -217,6 +219,7 @@ int run(const slkv::run::RunOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  slkv::apply_thread_defaults(argv);  // before any OpenMP work (engine/thread_defaults.hpp)
   CLI::App app{"slkv-run"};
   slkv::run::RunOptions options;
   slkv::run::setup_run_options(app, options);

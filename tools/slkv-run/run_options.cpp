@@ -15,7 +15,8 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
       "  slkv-run model.gguf --prompt \"1, 2, 3,\" --json\n"
       "  slkv-run model.gguf --chat --prompt-file long.txt --plan plan.json --max-new 32\n"
       "\n"
-      "Threads: OMP_NUM_THREADS (set OMP_WAIT_POLICY=passive on a busy machine).\n"
+      "Threads: OMP_NUM_THREADS; OpenMP waits passively unless OMP_WAIT_POLICY or\n"
+      "GOMP_SPINCOUNT is set (spinning collapses on a busy machine).\n"
       "With --plan, the prompt is prefilled with full attention, then the plan (from\n"
       "slkv-compile) decides which prompt positions each (layer, KV or query head) keeps; the KV\n"
       "cache keeps only those rows and decoding continues from it. The KV memory kept against\n"
@@ -55,6 +56,10 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "dot products; default) or exact (f32). The prompt, --logits-out and "
                  "--attn-out are always exact")
       ->check(CLI::IsMember({"exact", "int8"}));
+  app.add_option("--kv-type", o.kv_type,
+                 "KV cache element type: f32 (default, the reference), f16 or bf16 (half the "
+                 "memory, rounded to nearest even)")
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
 }
 
 }  // namespace slkv::run

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string kept_out;           // --kept-out: JSON of the positions every (layer, plan head) kept
   std::string decode_logits_out;  // f32 [n_generated, vocab]: the logits each token came from
   std::string matvec = "int8";    // --matvec: decode products, exact (f32) or int8 activations
+  std::string kv_type = "f32";    // --kv-type: KV cache element type, f32, f16 or bf16
 };
 
 void setup_run_options(CLI::App& app, RunOptions& options);

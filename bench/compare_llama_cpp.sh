@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# slkv against llama.cpp on the same GGUF files in one run (docs/benchmarks.md, "Against
+# llama.cpp, same run"): both models, 1 and 2 threads, prefill 512/2K/8K, int8 decode at those
+# contexts with the f32 and f16 KV cache; llama.cpp through llama-cpp-python built from source.
+# Usage: bench/compare_llama_cpp.sh BUILD_DIR LLAMA_CPP_PYTHON OUT_DIR [THREADS...]
+set -euo pipefail
+build=$1 py=$2 out=$3
+shift 3
+threads=${*:-1 2}
+mkdir -p "$out"
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} OMP_WAIT_POLICY=passive
+models=$("$(dirname "$0")/../scripts/get-model.sh" all 2>/dev/null || true)
+[ -n "$models" ] || models="$HOME/.cache/slkv/models/SmolLM2-135M-Instruct.Q4_1.gguf
+$HOME/.cache/slkv/models/gemma-3-270m-q4_k_m.gguf"
+for t in $threads; do
+  for m in $models; do
+    name=$(basename "$m" .gguf)
+    echo "== $name, $t threads, $(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    OMP_NUM_THREADS=$t "$build/bench/slkv_bench_engine" "$m" --prefill 512,2048,8192 \
+      --decode-context 512,2048,8192 --decode-tokens 16 --rounds 1 --matvec int8 \
+      --kv-type f32,f16 | tee "$out/slkv-$name-t$t.txt"
+    OMP_NUM_THREADS=$t "$py" "$(dirname "$0")/llama_cpp_engine.py" "$m" --threads "$t" \
+      --prefill 512,2048,8192 --decode-context 512,2048,8192 --decode-tokens 16 |
+      tee "$out/llama-$name-t$t.txt"
+  done
+done
