@@ -23,6 +23,7 @@
 #include "dist/shard.hpp"
 #include "engine/checkpoint_weights.hpp"
 #include "engine/model.hpp"
+#include "engine/thread_defaults.hpp"
 #include "eval/longbench.hpp"
 #include "eval/suite.hpp"
 #include "eval_options.hpp"
@@ -231,6 +232,7 @@ int run_command(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  slkv::apply_thread_defaults(argv);  // before any OpenMP or MPI work (engine/thread_defaults.hpp)
   try {
     const slkv::dist::MpiWorld mpi(&argc, &argv);
     const int rc = run_command(argc, argv, mpi);

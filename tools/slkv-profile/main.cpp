@@ -10,6 +10,7 @@
 #include "cli_options.hpp"
 #include "core/error.hpp"
 #include "dist/mpi_world.hpp"
+#include "engine/thread_defaults.hpp"
 #include "importance.hpp"
 #include "merge.hpp"
 #include "option_judge.hpp"
@@ -103,6 +104,7 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  slkv::apply_thread_defaults(argv);  // before any OpenMP or MPI work (engine/thread_defaults.hpp)
   using slkv::tools::kExitError;
   try {
     const slkv::dist::MpiWorld mpi(&argc, &argv);
