@@ -16,33 +16,16 @@
 
 #include "common/test_env.hpp"
 #include "model/temp_dir.hpp"
+#include "tools/tool_run.hpp"
 
 namespace slkv {
 namespace {
 
 namespace fs = std::filesystem;
+using test::ToolRun;
 
-struct ToolRun {
-  int rc;
-  std::string out;
-};
-
-ToolRun sh(const std::string& cmd) {
-  FILE* p = ::popen(("OMP_NUM_THREADS=1 " + cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+ToolRun sh(const std::string& cmd) { return test::run_shell("OMP_NUM_THREADS=1 " + cmd); }
+using test::file_bytes;
 
 TEST(EvalShardsSmolLM2, SharesAndRanksEqualTheSingleProcessResults) {
   SLKV_REQUIRE_MODEL(model, "smollm2-135m");
@@ -61,7 +44,7 @@ TEST(EvalShardsSmolLM2, SharesAndRanksEqualTheSingleProcessResults) {
   const fs::path single = dir.path() / "single.json";
   r = sh(tool + " --out " + single.string());
   ASSERT_EQ(r.rc, 0) << r.out;
-  const nlohmann::json doc = nlohmann::json::parse(slurp(single));
+  const nlohmann::json doc = nlohmann::json::parse(file_bytes(single));
   ASSERT_EQ(doc.at("prompts").size(), 2u);
   ASSERT_EQ(doc.at("methods").size(), 3u);
 
@@ -75,16 +58,13 @@ TEST(EvalShardsSmolLM2, SharesAndRanksEqualTheSingleProcessResults) {
   const fs::path merged = dir.path() / "merged.json";
   r = sh(std::string(SLKV_EVAL_BIN) + " merge --out " + merged.string() + parts);
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(slurp(merged), slurp(single));
+  EXPECT_EQ(file_bytes(merged), file_bytes(single));
 
 #ifdef SLKV_MPIEXEC
   const fs::path mpi = dir.path() / "mpi.json";
-  std::string launcher = "ASAN_OPTIONS=detect_leaks=0 " + std::string(SLKV_MPIEXEC) +
-                         " --oversubscribe --bind-to none --mca btl self,vader --mca pml ob1 -np 2";
-  if (::geteuid() == 0) launcher += " --allow-run-as-root";
-  r = sh(launcher + " " + tool + " --out " + mpi.string());
+  r = sh(test::mpirun_prefix(2) + tool + " --out " + mpi.string());
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(slurp(mpi), slurp(single));
+  EXPECT_EQ(file_bytes(mpi), file_bytes(single));
 #endif
 }
 

@@ -25,6 +25,7 @@
 
 #include "model/temp_dir.hpp"
 #include "tools/tiny_profile_model.hpp"
+#include "tools/tool_run.hpp"
 
 extern char** environ;
 
@@ -32,46 +33,13 @@ namespace slkv {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int rc;
-  std::string out;
-};
-
-ToolRun sh(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using test::file_bytes;
+using test::run_shell;
+using test::ToolRun;
 
 const std::string kEnv = "OMP_NUM_THREADS=1 ";
 
-ToolRun eval_tool(const std::string& args) { return sh(kEnv + SLKV_EVAL_BIN + " " + args); }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// mpirun on this machine only: root needs --allow-run-as-root, 2 cores need --oversubscribe.
-std::string mpirun(int np) {
-#ifdef SLKV_MPIEXEC
-  std::string cmd = std::string(SLKV_MPIEXEC) + " --oversubscribe --bind-to none -np " +
-                    std::to_string(np) + " --mca btl self,vader --mca pml ob1";
-  if (::geteuid() == 0) cmd += " --allow-run-as-root";
-  // Open MPI's own allocations outlive MPI_Finalize: no leak report for them under ASan.
-  return "ASAN_OPTIONS=detect_leaks=0 " + cmd + " ";
-#else
-  (void)np;
-  return "";
-#endif
-}
+ToolRun eval_tool(const std::string& args) { return run_shell(kEnv + SLKV_EVAL_BIN + " " + args); }
 
 // The results without the measured times.
 nlohmann::json without_timings(const std::string& text) {
@@ -91,10 +59,10 @@ class EvalShards : public ::testing::Test {
   void SetUp() override {
     model_ = dir_.write("tiny.gguf", test::tiny_profile_gguf());
     profile_ = path("tiny.h5").string();
-    const ToolRun r = sh(kEnv + SLKV_PROFILE_BIN + " " + model_ +
-                         " --lengths 256 --depths 0,1 --families surface,logic --max-new 3 "
-                         "--threads 1 -q --out " +
-                         profile_);
+    const ToolRun r = run_shell(kEnv + SLKV_PROFILE_BIN + " " + model_ +
+                                " --lengths 256 --depths 0,1 --families surface,logic --max-new 3 "
+                                "--threads 1 -q --out " +
+                                profile_);
     ASSERT_EQ(r.rc, 0) << r.out;
   }
   fs::path path(const std::string& name) const { return dir_.path() / name; }
@@ -113,7 +81,7 @@ class EvalShards : public ::testing::Test {
           eval_tool(args() + (timings ? "" : " --no-timings") + " --out " + out.string());
       EXPECT_EQ(r.rc, 0) << r.out;
     }
-    return slurp(out);
+    return file_bytes(out);
   }
   // Runs every share of N into part-I-of-N.json; returns their paths.
   std::vector<std::string> shards(int n, const std::string& extra = " --no-timings") {
@@ -150,7 +118,7 @@ TEST_F(EvalShards, MergedSharesEqualTheSingleProcessResults) {
     std::vector<std::string> parts = shards(n);
     size_t total = 0;
     for (const auto& p : parts) {
-      const nlohmann::json part = nlohmann::json::parse(slurp(p));
+      const nlohmann::json part = nlohmann::json::parse(file_bytes(p));
       EXPECT_EQ(part.at("schema"), "slkv-eval-part");
       EXPECT_EQ(part.at("shard").at("count"), n);
       EXPECT_EQ(part.at("n_prompts_total"), 8);
@@ -164,7 +132,7 @@ TEST_F(EvalShards, MergedSharesEqualTheSingleProcessResults) {
     ASSERT_EQ(r.rc, 0) << r.out;
     EXPECT_NE(r.out.find("merged " + std::to_string(n) + " parts (8 prompts)"), std::string::npos)
         << r.out;
-    EXPECT_EQ(slurp(out), want) << "N = " << n;
+    EXPECT_EQ(file_bytes(out), want) << "N = " << n;
   }
 }
 
@@ -176,7 +144,7 @@ TEST_F(EvalShards, WithTimingsEverythingButTheTimesIsEqual) {
   const std::string out = path("merged-t.json").string();
   const ToolRun r = merge(shards(2, ""), out);
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(without_timings(slurp(out)), without_timings(want));
+  EXPECT_EQ(without_timings(file_bytes(out)), without_timings(want));
 }
 
 TEST_F(EvalShards, MergeRefusesPartsOfOtherRunsAndNamesMissingPrompts) {
@@ -246,7 +214,7 @@ TEST_F(EvalShards, StoppedRunsResumeToTheSameBytes) {
   r = eval_tool(args() + " --no-timings --shard 1/2 --resume --out " + part);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resumed 1 of 4 prompts"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(part), slurp(parts[1]));
+  EXPECT_EQ(file_bytes(part), file_bytes(parts[1]));
 
   // The whole run: stopped after 3 prompts, resumed.
   const std::string out = path("resumed-all.json").string();
@@ -256,7 +224,7 @@ TEST_F(EvalShards, StoppedRunsResumeToTheSameBytes) {
   r = eval_tool(args() + " --no-timings --resume --out " + out);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resumed 3 of 8 prompts"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(out), single());
+  EXPECT_EQ(file_bytes(out), single());
 }
 
 #ifdef SLKV_MPIEXEC
@@ -265,17 +233,17 @@ TEST_F(EvalShards, MpiRanksWriteTheSingleProcessResults) {
   const std::string want = single();
   for (int np : {2, 3}) {
     const std::string out = path("mpi-" + std::to_string(np) + ".json").string();
-    const ToolRun r =
-        sh(kEnv + mpirun(np) + SLKV_EVAL_BIN + " " + args() + " --no-timings --out " + out);
+    const ToolRun r = run_shell(kEnv + test::mpirun_prefix(np) + SLKV_EVAL_BIN + " " + args() +
+                                " --no-timings --out " + out);
     ASSERT_EQ(r.rc, 0) << r.out;
     EXPECT_NE(r.out.find("rank " + std::to_string(np - 1) + " of " + std::to_string(np)),
               std::string::npos)
         << r.out;
-    EXPECT_EQ(slurp(out), want) << "np = " << np;
+    EXPECT_EQ(file_bytes(out), want) << "np = " << np;
   }
   // --shard under a launch of several ranks is refused (every rank would run one share).
-  const ToolRun r = sh(kEnv + mpirun(2) + SLKV_EVAL_BIN + " " + args() + " --shard 0/2 --out " +
-                       path("x.json").string());
+  const ToolRun r = run_shell(kEnv + test::mpirun_prefix(2) + SLKV_EVAL_BIN + " " + args() +
+                              " --shard 0/2 --out " + path("x.json").string());
   EXPECT_NE(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("cannot be combined with an MPI launch"), std::string::npos) << r.out;
 }
@@ -285,7 +253,7 @@ pid_t find_process_with_env(const std::string& a, const std::string& b) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string env = slurp(e.path() / "environ");
+    const std::string env = file_bytes(e.path() / "environ");
     if (env.find(a + '\0') != std::string::npos && env.find(b + '\0') != std::string::npos) {
       return static_cast<pid_t>(std::stol(name));
     }
@@ -298,8 +266,9 @@ TEST_F(EvalShards, AKilledRankLosesOnlyItsUnfinishedPrompts) {
   const std::string run_args = args(5, "24", "768,1024", 6) + " --no-timings";
   const std::string out = path("killed.json").string();
   const std::string tag = "SLKV_TEST_TAG=" + std::to_string(::getpid());
-  const std::string cmd = tag + " " + kEnv + mpirun(2) + SLKV_EVAL_BIN + " " + run_args +
-                          " --out " + out + " > " + path("killed.log").string() + " 2>&1";
+  const std::string cmd = tag + " " + kEnv + test::mpirun_prefix(2) + SLKV_EVAL_BIN + " " +
+                          run_args + " --out " + out + " > " + path("killed.log").string() +
+                          " 2>&1";
   pid_t shell = -1;
   const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
   ASSERT_EQ(::posix_spawn(&shell, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
@@ -328,11 +297,12 @@ TEST_F(EvalShards, AKilledRankLosesOnlyItsUnfinishedPrompts) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  ASSERT_FALSE(exited) << "mpirun ended before rank 1 was killed: " << slurp(path("killed.log"));
-  ASSERT_GT(victim, 0) << "no checkpoint before the deadline: " << slurp(path("killed.log"));
+  ASSERT_FALSE(exited) << "mpirun ended before rank 1 was killed: "
+                       << file_bytes(path("killed.log"));
+  ASSERT_GT(victim, 0) << "no checkpoint before the deadline: " << file_bytes(path("killed.log"));
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
   ASSERT_EQ(::waitpid(shell, &status, 0), shell);
-  EXPECT_NE(WEXITSTATUS(status), 0) << slurp(path("killed.log"));
+  EXPECT_NE(WEXITSTATUS(status), 0) << file_bytes(path("killed.log"));
   ASSERT_FALSE(fs::exists(out)) << "the run finished before the kill";
   const int kept = n_checkpoints();
   EXPECT_GE(kept, 2);
@@ -341,11 +311,11 @@ TEST_F(EvalShards, AKilledRankLosesOnlyItsUnfinishedPrompts) {
   // The rerun takes every rank's checkpoints and writes what an uninterrupted run writes.
   const ToolRun full = eval_tool(run_args + " --out " + path("uninterrupted.json").string());
   ASSERT_EQ(full.rc, 0) << full.out;
-  const ToolRun r =
-      sh(kEnv + mpirun(2) + SLKV_EVAL_BIN + " " + run_args + " --resume --out " + out);
+  const ToolRun r = run_shell(kEnv + test::mpirun_prefix(2) + SLKV_EVAL_BIN + " " + run_args +
+                              " --resume --out " + out);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resumed"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(out), slurp(path("uninterrupted.json")));
+  EXPECT_EQ(file_bytes(out), file_bytes(path("uninterrupted.json")));
 }
 
 #endif  // SLKV_MPIEXEC

@@ -14,34 +14,18 @@
 
 #include "common/test_env.hpp"
 #include "model/temp_dir.hpp"
+#include "tools/tool_run.hpp"
 
 namespace slkv {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int rc;
-  std::string out;
-};
+using test::ToolRun;
 
 ToolRun sh(const std::string& cmd) {
-  FILE* p =
-      ::popen(("SOURCE_DATE_EPOCH=1700000000 OMP_NUM_THREADS=1 " + cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test::run_shell("SOURCE_DATE_EPOCH=1700000000 OMP_NUM_THREADS=1 " + cmd);
 }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using test::file_bytes;
 
 TEST(ProfileShardsSmolLM2, SharesAndRanksEqualTheSingleProcessProfile) {
   SLKV_REQUIRE_MODEL(model, "smollm2-135m");
@@ -63,16 +47,13 @@ TEST(ProfileShardsSmolLM2, SharesAndRanksEqualTheSingleProcessProfile) {
   const fs::path merged = dir.path() / "merged.h5";
   r = sh(std::string(SLKV_PROFILE_BIN) + " merge -q --out " + merged.string() + parts);
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(slurp(merged), slurp(single));
+  EXPECT_EQ(file_bytes(merged), file_bytes(single));
 
 #ifdef SLKV_MPIEXEC
   const fs::path mpi = dir.path() / "mpi.h5";
-  std::string launcher = "ASAN_OPTIONS=detect_leaks=0 " + std::string(SLKV_MPIEXEC) +
-                         " --oversubscribe --bind-to none --mca btl self,vader --mca pml ob1 -np 2";
-  if (::geteuid() == 0) launcher += " --allow-run-as-root";
-  r = sh(launcher + " " + tool + " --out " + mpi.string());
+  r = sh(test::mpirun_prefix(2) + tool + " --out " + mpi.string());
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(slurp(mpi), slurp(single));
+  EXPECT_EQ(file_bytes(mpi), file_bytes(single));
 #endif
 }
 

@@ -25,6 +25,7 @@
 #include "profile/profile_h5.hpp"
 #include "profile/profile_part.hpp"
 #include "tools/tiny_profile_model.hpp"
+#include "tools/tool_run.hpp"
 
 extern char** environ;
 
@@ -32,45 +33,14 @@ namespace slkv {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int rc;
-  std::string out;
-};
-
-ToolRun sh(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using test::file_bytes;
+using test::run_shell;
+using test::ToolRun;
 
 const std::string kEnv = "SOURCE_DATE_EPOCH=1700000000 OMP_NUM_THREADS=1 ";
 
-ToolRun profile_tool(const std::string& args) { return sh(kEnv + SLKV_PROFILE_BIN + " " + args); }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// mpirun on this machine only: root needs --allow-run-as-root, 2 cores need --oversubscribe.
-std::string mpirun(int np) {
-#ifdef SLKV_MPIEXEC
-  std::string cmd = std::string(SLKV_MPIEXEC) + " --oversubscribe --bind-to none -np " +
-                    std::to_string(np) + " --mca btl self,vader --mca pml ob1";
-  if (::geteuid() == 0) cmd += " --allow-run-as-root";
-  // Open MPI's own allocations outlive MPI_Finalize: no leak report for them under ASan.
-  return "ASAN_OPTIONS=detect_leaks=0 " + cmd + " ";
-#else
-  (void)np;
-  return "";
-#endif
+ToolRun profile_tool(const std::string& args) {
+  return run_shell(kEnv + SLKV_PROFILE_BIN + " " + args);
 }
 
 class ProfileShards : public ::testing::Test {
@@ -90,7 +60,7 @@ class ProfileShards : public ::testing::Test {
       const ToolRun r = profile_tool(grid() + " --out " + out.string());
       EXPECT_EQ(r.rc, 0) << r.out;
     }
-    return slurp(out);
+    return file_bytes(out);
   }
   // Runs every share of N into part-I-of-N.h5; returns their paths.
   std::vector<std::string> shards(int n, uint64_t seed = 5) {
@@ -134,7 +104,7 @@ TEST_F(ProfileShards, MergedSharesEqualTheSingleProcessProfile) {
     std::reverse(parts.begin(), parts.end());  // any order
     const ToolRun r = merge(parts, out);
     ASSERT_EQ(r.rc, 0) << r.out;
-    EXPECT_EQ(slurp(out), want) << "N = " << n;
+    EXPECT_EQ(file_bytes(out), want) << "N = " << n;
   }
 }
 
@@ -210,7 +180,7 @@ TEST_F(ProfileShards, AStoppedShareResumesToTheSamePart) {
   r = profile_tool(grid() + " --shard 1/2 --resume --out " + part);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resuming after 2 of"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(part), slurp(parts[1]));
+  EXPECT_EQ(file_bytes(part), file_bytes(parts[1]));
   EXPECT_FALSE(fs::exists(part + ".resume"));
 }
 
@@ -220,12 +190,13 @@ TEST_F(ProfileShards, MpiRanksWriteTheSingleProcessProfile) {
   const std::string want = single();
   for (int np : {2, 3}) {
     const std::string out = path("mpi-" + std::to_string(np) + ".h5").string();
-    const ToolRun r = sh(kEnv + mpirun(np) + SLKV_PROFILE_BIN + " " + grid() + " --out " + out);
+    const ToolRun r = run_shell(kEnv + test::mpirun_prefix(np) + SLKV_PROFILE_BIN + " " + grid() +
+                                " --out " + out);
     ASSERT_EQ(r.rc, 0) << r.out;
     EXPECT_NE(r.out.find("rank " + std::to_string(np - 1) + " of " + std::to_string(np)),
               std::string::npos)
         << r.out;
-    EXPECT_EQ(slurp(out), want) << "np = " << np;
+    EXPECT_EQ(file_bytes(out), want) << "np = " << np;
     for (int rank = 0; rank < np; ++rank) {
       EXPECT_FALSE(
           fs::exists(out + ".resume.rank-" + std::to_string(rank) + "-of-" + std::to_string(np)));
@@ -238,7 +209,7 @@ pid_t find_process_with_env(const std::string& a, const std::string& b) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string env = slurp(e.path() / "environ");
+    const std::string env = file_bytes(e.path() / "environ");
     if (env.find(a + '\0') != std::string::npos && env.find(b + '\0') != std::string::npos) {
       return static_cast<pid_t>(std::stol(name));
     }
@@ -251,8 +222,8 @@ TEST_F(ProfileShards, AKilledRankLosesOnlyItsUnfinishedProbes) {
   const std::string grid_args = grid(5, "640,960,1280") + " --repeats 2";
   const std::string args = grid_args + " --out " + path("killed.h5").string();
   const std::string tag = "SLKV_TEST_TAG=" + std::to_string(::getpid());
-  const std::string cmd = tag + " " + kEnv + mpirun(2) + SLKV_PROFILE_BIN + " " + args + " > " +
-                          path("killed.log").string() + " 2>&1";
+  const std::string cmd = tag + " " + kEnv + test::mpirun_prefix(2) + SLKV_PROFILE_BIN + " " +
+                          args + " > " + path("killed.log").string() + " 2>&1";
   pid_t shell = -1;
   const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
   ASSERT_EQ(::posix_spawn(&shell, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
@@ -273,11 +244,12 @@ TEST_F(ProfileShards, AKilledRankLosesOnlyItsUnfinishedProbes) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  ASSERT_FALSE(exited) << "mpirun ended before rank 1 was killed: " << slurp(path("killed.log"));
-  ASSERT_GT(victim, 0) << "rank 1 never checkpointed a probe: " << slurp(path("killed.log"));
+  ASSERT_FALSE(exited) << "mpirun ended before rank 1 was killed: "
+                       << file_bytes(path("killed.log"));
+  ASSERT_GT(victim, 0) << "rank 1 never checkpointed a probe: " << file_bytes(path("killed.log"));
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
   ASSERT_EQ(::waitpid(shell, &status, 0), shell);
-  EXPECT_NE(WEXITSTATUS(status), 0) << slurp(path("killed.log"));
+  EXPECT_NE(WEXITSTATUS(status), 0) << file_bytes(path("killed.log"));
   ASSERT_FALSE(fs::exists(path("killed.h5"))) << "the run finished before the kill";
   int kept = 0;
   for (const auto& e : fs::directory_iterator(rank1)) {
@@ -288,10 +260,11 @@ TEST_F(ProfileShards, AKilledRankLosesOnlyItsUnfinishedProbes) {
   // The rerun picks up every rank's checkpoint and writes what an uninterrupted run writes.
   const ToolRun full = profile_tool(grid_args + " --out " + path("uninterrupted.h5").string());
   ASSERT_EQ(full.rc, 0) << full.out;
-  const ToolRun r = sh(kEnv + mpirun(2) + SLKV_PROFILE_BIN + " " + args + " --resume");
+  const ToolRun r =
+      run_shell(kEnv + test::mpirun_prefix(2) + SLKV_PROFILE_BIN + " " + args + " --resume");
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resuming after"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(path("killed.h5")), slurp(path("uninterrupted.h5")));
+  EXPECT_EQ(file_bytes(path("killed.h5")), file_bytes(path("uninterrupted.h5")));
   EXPECT_FALSE(fs::exists(rank1));
 }
 
