@@ -13,27 +13,19 @@
 #include "../probes/scratch_dir.hpp"
 #include "common/test_env.hpp"
 #include "core/atomic_file.hpp"
+#include "tools/tool_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct ToolRun {
-  int code;
-  std::string out;  // stdout and stderr
-};
+using slkv::test::ToolRun;
 
 // `timeout` guards against a hang (it exits 124).
 ToolRun run(const std::string& bin, const std::string& args) {
-  const std::string cmd = "timeout 60 " + bin + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const std::string cmd = "timeout 60 " + bin + " " + args;
+  return slkv::test::run_shell(cmd);
 }
 
 std::string at(const std::string& name) { return (slkv::test::scratch_dir() / name).string(); }
@@ -46,7 +38,7 @@ TEST(HostileCliModel, DirectoryInputsFailByName) {
        {std::pair{SLKV_RUN_BIN, model + " --prompt-file " + at("adir")},
         std::pair{SLKV_INSPECT_BIN, model + " --tokenize-file " + at("adir")}}) {
     const ToolRun r = run(bin, args);
-    EXPECT_EQ(r.code, 1) << args << "\n" << r.out;
+    EXPECT_EQ(r.rc, 1) << args << "\n" << r.out;
     EXPECT_THAT(r.out, HasSubstr("adir: is a directory"));
   }
 }
@@ -58,10 +50,10 @@ TEST(HostileCliModel, RunRefusesPromptsPastTheContextAndMissingPrompts) {
   for (int i = 0; i < 5000; ++i) text += "hello world ";
   slkv::write_file_atomic(at("long.txt"), text);
   ToolRun r = run(SLKV_RUN_BIN, model + " --prompt-file " + at("long.txt") + " --max-new 4");
-  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("more than the model's context of 8192 tokens"));
   r = run(SLKV_RUN_BIN, model + " --max-new 2");
-  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(r.rc, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("give --prompt"));
 }
 

@@ -14,27 +14,19 @@
 #include "../probes/scratch_dir.hpp"
 #include "common/test_env.hpp"
 #include "core/atomic_file.hpp"
+#include "tools/tool_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct ToolRun {
-  int code;
-  std::string out;  // stdout and stderr
-};
+using slkv::test::ToolRun;
 
 // `timeout` guards against a hang (it exits 124).
 ToolRun run(const std::string& bin, const std::string& args) {
-  const std::string cmd = "timeout 60 " + bin + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const std::string cmd = "timeout 60 " + bin + " " + args;
+  return slkv::test::run_shell(cmd);
 }
 
 std::string at(const std::string& name) { return (slkv::test::scratch_dir() / name).string(); }
@@ -53,11 +45,11 @@ TEST(HostileCli, CompileUsageErrorsExitTwo) {
         s + " --budget 40 --kernel 4 --explain", s + " --budget 40 --tau 0 --explain",
         s + " --budget 40 --window -1 --explain", s + " --budget 40 --method nope --explain"}) {
     const ToolRun r = run(SLKV_COMPILE_BIN, args);
-    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_EQ(r.rc, 2) << args << "\n" << r.out;
     EXPECT_THAT(r.out, HasSubstr("see --help")) << args;
   }
   // A budget the model cannot meet is bad input, not usage.
-  EXPECT_EQ(run(SLKV_COMPILE_BIN, s + " --budget 5 --explain").code, 1);
+  EXPECT_EQ(run(SLKV_COMPILE_BIN, s + " --budget 5 --explain").rc, 1);
 }
 
 TEST(HostileCli, OutputsThatAreInputsOrCannotBeWrittenAreRefused) {
@@ -67,14 +59,14 @@ TEST(HostileCli, OutputsThatAreInputsOrCannotBeWrittenAreRefused) {
   fs::create_directories(at("dir"));
   for (const std::string& out : {scores, at("alias.json"), at("dir"), at("missing/plan.json")}) {
     const ToolRun r = run(SLKV_COMPILE_BIN, scores + " --shape 2,2,2,16 --budget 40 --out " + out);
-    EXPECT_EQ(r.code, 1) << out << "\n" << r.out;
+    EXPECT_EQ(r.rc, 1) << out << "\n" << r.out;
     EXPECT_THAT(r.out, HasSubstr(out));
   }
   EXPECT_EQ(slkv::read_file(scores), before);
   EXPECT_FALSE(fs::exists(at("missing")));
   // "-" is standard output for the plan (text).
   const ToolRun r = run(SLKV_COMPILE_BIN, scores + " --shape 2,2,2,16 --budget 40 --out -");
-  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.rc, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("\"schema\": \"slkv.budget-plan\""));
 
   // The model as slkv-profile's output, and a missing output directory: refused before work.
@@ -82,13 +74,13 @@ TEST(HostileCli, OutputsThatAreInputsOrCannotBeWrittenAreRefused) {
   slkv::write_file_atomic(model, "not really a model");
   for (const std::string& out : {model, at("nodir/p.h5")}) {
     const ToolRun p = run(SLKV_PROFILE_BIN, model + " --out " + out);
-    EXPECT_EQ(p.code, 1) << p.out;
+    EXPECT_EQ(p.rc, 1) << p.out;
     EXPECT_THAT(p.out, HasSubstr(out));
   }
   EXPECT_FALSE(fs::exists(at("nodir")));
   EXPECT_EQ(slkv::read_file(model), "not really a model");
   const ToolRun i = run(SLKV_INSPECT_BIN, model + " --dequant x --out " + model);
-  EXPECT_EQ(i.code, 1) << i.out;
+  EXPECT_EQ(i.rc, 1) << i.out;
   EXPECT_THAT(i.out, HasSubstr("same file as the input"));
 }
 
@@ -98,7 +90,7 @@ TEST(HostileCli, FifoModelsFailFastByName) {
   for (const auto& [bin, args] :
        {std::pair{SLKV_RUN_BIN, fifo + " --prompt x"}, std::pair{SLKV_INSPECT_BIN, fifo}}) {
     const ToolRun r = run(bin, args);
-    EXPECT_EQ(r.code, 1) << args << "\n" << r.out;  // 124 would be a hang
+    EXPECT_EQ(r.rc, 1) << args << "\n" << r.out;  // 124 would be a hang
     EXPECT_THAT(r.out, HasSubstr("model.fifo: not a regular file"));
   }
 }

@@ -9,24 +9,16 @@
 #include <sstream>
 
 #include "model/tiny_models.hpp"
+#include "tools/tool_run.hpp"
 
 namespace slkv {
 namespace {
 
-struct ToolRun {
-  int rc;
-  std::string out;
-};
+using slkv::test::ToolRun;
 
 ToolRun run_inspect(const std::string& args) {
-  const std::string cmd = std::string(SLKV_INSPECT_BIN) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const std::string cmd = std::string(SLKV_INSPECT_BIN) + " " + args;
+  return test::run_shell(cmd);
 }
 
 TEST(Inspect, JsonSummaryAndDequant) {

@@ -14,34 +14,19 @@
 
 #include "common/test_env.hpp"
 #include "profile/profile_h5.hpp"
+#include "tools/tool_run.hpp"
 
 namespace slkv {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ToolRun {
-  int rc;
-  std::string out;
-};
+using slkv::test::ToolRun;
 
 ToolRun run(const std::string& args) {
   const std::string cmd =
-      "SOURCE_DATE_EPOCH=1700000000 " + std::string(SLKV_PROFILE_BIN) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+      "SOURCE_DATE_EPOCH=1700000000 " + std::string(SLKV_PROFILE_BIN) + " " + args;
+  return test::run_shell(cmd);
 }
 
 class ProfileCli : public ::testing::Test {
@@ -73,7 +58,7 @@ TEST_F(ProfileCli, ProfileIsByteIdenticalAcrossRunsAndReadable) {
   EXPECT_NE(r.out.find("top logic"), std::string::npos) << r.out;
   r = run(model.string() + " " + grid() + " --out " + b.string());
   ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(slurp(a), slurp(b));
+  EXPECT_EQ(test::file_bytes(a), test::file_bytes(b));
   EXPECT_FALSE(fs::exists(a.string() + ".resume"));
 
   const profile::Profile p = profile::read_profile(a.string());
@@ -120,7 +105,7 @@ TEST_F(ProfileCli, ResumeAfterAStopEqualsAnUninterruptedRun) {
   r = run(model.string() + " " + grid() + " --out " + part.string() + " --resume");
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resuming after 3 of 4"), std::string::npos) << r.out;
-  EXPECT_EQ(slurp(full), slurp(part));
+  EXPECT_EQ(test::file_bytes(full), test::file_bytes(part));
   EXPECT_FALSE(fs::exists(part.string() + ".resume"));
 }
 
@@ -146,7 +131,7 @@ TEST_F(ProfileCli, LineageExportCompilesToAPlan) {
     EXPECT_TRUE(fs::exists(lineage / f)) << f;
   }
   // importance.json is METHOD.md section 5's default importance of the profile's own scores.
-  const auto imp = nlohmann::json::parse(slurp(lineage / "importance.json"));
+  const auto imp = nlohmann::json::parse(test::file_bytes(lineage / "importance.json"));
   EXPECT_EQ(imp.size(), 30u * 9u);
   const profile::Profile p = profile::read_profile(out.string());
   double sum_logic = 0, sum_surface = 0;

@@ -16,25 +16,16 @@
 #include "model/temp_dir.hpp"
 #include "profile/profile_h5.hpp"
 #include "tools/tiny_profile_model.hpp"
+#include "tools/tool_run.hpp"
 
 namespace slkv {
 namespace {
 
-struct ToolRun {
-  int rc;
-  std::string out;
-};
+using slkv::test::ToolRun;
 
 ToolRun profile_tool(const std::string& args) {
-  const std::string cmd =
-      std::string("OMP_NUM_THREADS=1 ") + SLKV_PROFILE_BIN + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const std::string cmd = std::string("OMP_NUM_THREADS=1 ") + SLKV_PROFILE_BIN + " " + args;
+  return test::run_shell(cmd);
 }
 
 nlohmann::json read_json(const std::string& path) {
