@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/attention_decode.hpp"
 #include "engine/ops.hpp"
 #include "engine/softmax_exp.hpp"
 
@@ -51,6 +52,10 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   SLKV_CHECK(group * n_streams == p.n_heads && cache.head_dim() == hd &&
                  cache.n_kv_heads() == p.n_kv_heads,
              "attention shapes");
+  if (n_tokens == 1 && attention_decode_supported(hd)) {  // a decode step: split-K
+    attention_decode(p, cache, layer, positions[0], q, out, row_max, row_sum);
+    return;
+  }
   const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
   const int64_t n_tasks = n_streams * n_qblocks;
   use_single_threaded_blas();  // sgemm is called from inside the OpenMP team

@@ -22,6 +22,7 @@ struct AttentionParams {
 // q: [n_tokens, n_heads, head_dim] (RoPE applied), positions: [n_tokens].
 // out: [n_tokens, n_heads, head_dim]. row_max, row_sum: [n_heads, n_tokens] (the final online
 // softmax state; needed by attention_rows). The batch's keys must already be in `cache`.
+// A one-token batch (a decode step) goes through attention_decode (split-K over the keys).
 void attention_forward(const AttentionParams& params, const KvCache& cache, int64_t layer,
                        std::span<const int64_t> positions, const float* q, float* out,
                        float* row_max, float* row_sum);

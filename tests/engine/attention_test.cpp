@@ -1,8 +1,11 @@
 #include "engine/attention.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -99,12 +102,17 @@ TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, BlockedAttention,
-    ::testing::Values(Case{4, 2, 16, 0, 100, 0, false},   // prefill, several blocks
-                      Case{4, 4, 8, 0, 70, 9, false},     // sliding window, MHA
-                      Case{6, 2, 32, 130, 1, 0, false},   // decode after a long prefix
-                      Case{6, 2, 32, 130, 1, 17, false},  // decode with a window
-                      Case{3, 1, 16, 90, 40, 0, true},    // chunk after a compressed prefix
-                      Case{8, 2, 64, 200, 1, 0, true}));  // decode after compression
+    ::testing::Values(Case{4, 2, 16, 0, 100, 0, false},     // prefill, several blocks
+                      Case{4, 4, 8, 0, 70, 9, false},       // sliding window, MHA
+                      Case{6, 2, 32, 130, 1, 0, false},     // decode after a long prefix
+                      Case{6, 2, 32, 130, 1, 17, false},    // decode with a window
+                      Case{3, 1, 16, 90, 40, 0, true},      // chunk after a compressed prefix
+                      Case{8, 2, 64, 200, 1, 0, true},      // decode after compression
+                      Case{9, 3, 64, 1000, 1, 0, false},    // decode over several key chunks
+                      Case{9, 3, 64, 1000, 1, 300, false},  // window across chunk bounds
+                      Case{8, 2, 64, 900, 1, 0, true},      // chunks of a compressed stream
+                      Case{7, 1, 128, 600, 1, 0, false},    // 7 heads per KV head: passes 4 + 3
+                      Case{4, 4, 64, 300, 1, 40, true}));   // one head per stream, window
 
 }  // namespace
 }  // namespace slkv
@@ -115,44 +123,92 @@ namespace {
 // An f16/bf16 cache attends exactly as an f32 cache holding the same rounded rows: the blocks
 // are widened to f32 before the same products, so outputs, softmax state and tap rows are
 // bitwise equal (prefill over several key blocks with a window, then a decode step).
+// head_dim 64 takes the decode kernel for the second step where the CPU has it.
 TEST(BlockedAttention, HalfCacheEqualsF32CacheOfTheRoundedRows) {
-  const int64_t H = 4, G = 2, hd = 32, T = 300;
+  const int64_t H = 4, G = 2, T = 300;
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (KvType t : {KvType::kF16, KvType::kBF16}) {
-    KvCache f32(1, G, hd), half(1, G, hd, t);
-    for (int64_t step = 0; step < 2; ++step) {
-      const int64_t n = step == 0 ? T - 1 : 1, past = step == 0 ? 0 : T - 1;
-      std::vector<int64_t> pos(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) pos[i] = past + i;
-      std::vector<float> k(n * G * hd), v(k.size()), q(n * H * hd);
-      for (float& x : k) x = normal(rng);
-      for (float& x : v) x = normal(rng);
-      for (float& x : q) x = 1.5f * normal(rng);
-      half.append(0, pos, k.data(), v.data());
-      std::vector<uint16_t> h(k.size());  // the f32 cache gets the rounded rows
-      kv_encode(t, k.data(), h.data(), static_cast<int64_t>(k.size()));
-      kv_decode(t, h.data(), k.data(), static_cast<int64_t>(k.size()));
-      kv_encode(t, v.data(), h.data(), static_cast<int64_t>(v.size()));
-      kv_decode(t, h.data(), v.data(), static_cast<int64_t>(v.size()));
-      f32.append(0, pos, k.data(), v.data());
-      const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), 200};
-      std::vector<float> out_a(n * H * hd), out_b(out_a.size()), m_a(H * n), m_b(H * n), l_a(H * n),
-          l_b(H * n);
-      attention_forward(params, f32, 0, pos, q.data(), out_a.data(), m_a.data(), l_a.data());
-      attention_forward(params, half, 0, pos, q.data(), out_b.data(), m_b.data(), l_b.data());
-      EXPECT_EQ(out_a, out_b) << kv_type_name(t) << " step " << step;
-      EXPECT_EQ(m_a, m_b);
-      EXPECT_EQ(l_a, l_b);
-      const std::vector<int64_t> rows = {n - 1};
-      const int64_t max_keys = f32.length(0, 0);
-      std::vector<float> p_a(H * max_keys), p_b(p_a.size());
-      attention_rows(params, f32, 0, pos, q.data(), m_a.data(), l_a.data(), rows, max_keys,
-                     p_a.data());
-      attention_rows(params, half, 0, pos, q.data(), m_b.data(), l_b.data(), rows, max_keys,
-                     p_b.data());
-      EXPECT_EQ(p_a, p_b) << kv_type_name(t) << " step " << step;
+  for (const int64_t hd : {32, 64})
+    for (KvType t : {KvType::kF16, KvType::kBF16}) {
+      KvCache f32(1, G, hd), half(1, G, hd, t);
+      for (int64_t step = 0; step < 2; ++step) {
+        const int64_t n = step == 0 ? T - 1 : 1, past = step == 0 ? 0 : T - 1;
+        std::vector<int64_t> pos(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) pos[i] = past + i;
+        std::vector<float> k(n * G * hd), v(k.size()), q(n * H * hd);
+        for (float& x : k) x = normal(rng);
+        for (float& x : v) x = normal(rng);
+        for (float& x : q) x = 1.5f * normal(rng);
+        half.append(0, pos, k.data(), v.data());
+        std::vector<uint16_t> h(k.size());  // the f32 cache gets the rounded rows
+        kv_encode(t, k.data(), h.data(), static_cast<int64_t>(k.size()));
+        kv_decode(t, h.data(), k.data(), static_cast<int64_t>(k.size()));
+        kv_encode(t, v.data(), h.data(), static_cast<int64_t>(v.size()));
+        kv_decode(t, h.data(), v.data(), static_cast<int64_t>(v.size()));
+        f32.append(0, pos, k.data(), v.data());
+        const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), 200};
+        std::vector<float> out_a(n * H * hd), out_b(out_a.size()), m_a(H * n), m_b(H * n),
+            l_a(H * n), l_b(H * n);
+        attention_forward(params, f32, 0, pos, q.data(), out_a.data(), m_a.data(), l_a.data());
+        attention_forward(params, half, 0, pos, q.data(), out_b.data(), m_b.data(), l_b.data());
+        EXPECT_EQ(out_a, out_b) << kv_type_name(t) << " step " << step;
+        EXPECT_EQ(m_a, m_b);
+        EXPECT_EQ(l_a, l_b);
+        const std::vector<int64_t> rows = {n - 1};
+        const int64_t max_keys = f32.length(0, 0);
+        std::vector<float> p_a(H * max_keys), p_b(p_a.size());
+        attention_rows(params, f32, 0, pos, q.data(), m_a.data(), l_a.data(), rows, max_keys,
+                       p_a.data());
+        attention_rows(params, half, 0, pos, q.data(), m_b.data(), l_b.data(), rows, max_keys,
+                       p_b.data());
+        EXPECT_EQ(p_a, p_b) << kv_type_name(t) << " step " << step;
+      }
     }
+}
+
+}  // namespace
+}  // namespace slkv
+
+namespace slkv {
+namespace {
+
+// A decode step splits the keys into fixed chunks and merges them in order: the result is the
+// same bits whatever the thread count; a NaN key reaches the output instead of being dropped.
+TEST(DecodeAttention, SameBitsForAnyThreadCountAndNanPropagates) {
+  const int64_t H = 6, G = 2, hd = 64, n_past = 1500;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  KvCache cache(1, G, hd);
+  std::vector<int64_t> pos(static_cast<size_t>(n_past));
+  for (int64_t i = 0; i < n_past; ++i) pos[i] = i;
+  std::vector<float> k(n_past * G * hd), v(k.size()), q(H * hd);
+  for (float& x : k) x = normal(rng);
+  for (float& x : v) x = normal(rng);
+  for (float& x : q) x = normal(rng);
+  cache.append(0, pos, k.data(), v.data());
+  const AttentionParams params{H, G, hd, 0.125f, 0};
+  const std::vector<int64_t> step = {n_past - 1};
+  auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    std::vector<float> out(H * hd), m(H), l(H);
+    attention_forward(params, cache, 0, step, q.data(), out.data(), m.data(), l.data());
+    out.insert(out.end(), m.begin(), m.end());
+    out.insert(out.end(), l.begin(), l.end());
+    return out;
+  };
+  const int saved = omp_get_max_threads();
+  const std::vector<float> one = run(1), two = run(2), three = run(3);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(one.data(), three.data(), one.size() * sizeof(float)));
+
+  KvCache bad(1, G, hd);
+  k[700 * G * hd + 3] = std::numeric_limits<float>::quiet_NaN();  // key 700 of stream 0
+  bad.append(0, pos, k.data(), v.data());
+  std::vector<float> out(H * hd), m(H), l(H);
+  attention_forward(params, bad, 0, step, q.data(), out.data(), m.data(), l.data());
+  for (int64_t h = 0; h < H; ++h) {
+    EXPECT_EQ(std::isnan(out[h * hd]), h < H / G) << "head " << h;
   }
 }
 
