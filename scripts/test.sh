@@ -34,8 +34,11 @@ make_test_python() {  # build dir
 if [ "${SLKV_SANITIZE:-0}" = "1" ]; then
   build="${SLKV_BUILD_DIR:-build-asan}"
   make_test_python "$build"
+  # -O1 -g1 (line tables), as the sanitizers' docs advise: half the compile time of -O2 -g on
+  # 2 cores (a heavy file 69 s -> 33 s), same reports with file:line frames.
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLKV_SANITIZE=ON \
-    -DSLKV_BUILD_BENCH=OFF ${SLKV_CMAKE_ARGS:-}
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DSLKV_BUILD_BENCH=OFF ${SLKV_CMAKE_ARGS:-}
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
