@@ -134,8 +134,8 @@ void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t la
   const int64_t n_streams = cache.n_streams(layer);
   const int64_t group = p.n_heads / n_streams;  // shapes checked by attention_forward
   // Positions ascend in a stream, so its visible keys are one run [lo, hi).
-  std::vector<int64_t> lo(static_cast<size_t>(n_streams)), first_task(n_streams + 1, 0);
-  std::vector<int64_t> hi(lo.size());
+  std::vector<int64_t> lo(static_cast<size_t>(n_streams)), hi(lo.size()),
+      first_task(lo.size() + 1, 0);
   for (int64_t g = 0; g < n_streams; ++g) {
     const KvStream st = cache.stream(layer, g);
     const int64_t* pos = st.positions;
@@ -159,7 +159,7 @@ void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t la
       const KvStream st = cache.stream(layer, g);
       const int64_t j0 = lo[g] + (task - first_task[g]) * kChunk;
       const int64_t n = std::min(kChunk, hi[g] - j0);
-      const size_t elem = st.type == KvType::kF32 ? 4 : 2;
+      const int64_t elem = kv_type_bytes(st.type);
       const char* keys = static_cast<const char*>(st.key_data()) + j0 * hd * elem;
       const char* values = static_cast<const char*>(st.value_data()) + j0 * hd * elem;
       for (int64_t g0 = 0; g0 < group; g0 += 4) {  // passes of up to 4 query heads
@@ -176,32 +176,31 @@ void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t la
     for (int64_t gh = 0; gh < group; ++gh) {
       const int64_t h = g * group + gh;
       float* o = out + h * hd;
-      std::fill(o, o + hd, 0.0f);
       float m = kNegInf;
+      bool nan = false;  // a NaN score must reach the output, not lose every max comparison
       for (int64_t t = first_task[g]; t < first_task[g + 1]; ++t) {
         const float mt = part_m[static_cast<size_t>(t * group + gh)];
-        m = std::isnan(mt) || std::isnan(m) ? std::numeric_limits<float>::quiet_NaN()
-                                            : std::max(m, mt);  // NaN scores stay visible
+        nan = nan || std::isnan(mt);
+        m = std::max(m, mt);
       }
+      if (nan) {
+        std::fill(o, o + hd, std::numeric_limits<float>::quiet_NaN());
+        row_max[h] = row_sum[h] = std::numeric_limits<float>::quiet_NaN();
+        continue;
+      }
+      std::fill(o, o + hd, 0.0f);
       float l = 0.0f;
-      if (std::isnan(m)) {
-        std::fill(o, o + hd, m);
-        l = m;
-      } else if (m != kNegInf) {
-        for (int64_t t = first_task[g]; t < first_task[g + 1]; ++t) {
-          const float mt = part_m[static_cast<size_t>(t * group + gh)];
-          if (mt == kNegInf) continue;
-          const float c = std::exp(mt - m);
-          l += c * part_l[static_cast<size_t>(t * group + gh)];
-          const float* acc = &part_acc[static_cast<size_t>((t * group + gh) * hd)];
-          for (int64_t d = 0; d < hd; ++d) o[d] += c * acc[d];
-        }
+      for (int64_t t = first_task[g]; t < first_task[g + 1]; ++t) {
+        const float mt = part_m[static_cast<size_t>(t * group + gh)];
+        if (mt == kNegInf) continue;  // a chunk without a visible key adds nothing
+        const float c = std::exp(mt - m);
+        l += c * part_l[static_cast<size_t>(t * group + gh)];
+        const float* acc = &part_acc[static_cast<size_t>((t * group + gh) * hd)];
+        for (int64_t d = 0; d < hd; ++d) o[d] += c * acc[d];
       }
       // A query that sees no key (possible only after keep() drops them all) outputs 0.
       const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-      if (!std::isnan(l)) {
-        for (int64_t d = 0; d < hd; ++d) o[d] *= inv;
-      }
+      for (int64_t d = 0; d < hd; ++d) o[d] *= inv;
       row_max[h] = m;
       row_sum[h] = l;
     }
