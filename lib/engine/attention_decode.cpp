@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "engine/cpu_features.hpp"
 #include "engine/kv_type.hpp"
 #include "engine/softmax_exp.hpp"
 
@@ -122,8 +123,8 @@ ChunkFn chunk_kernel(KvType type, int g) {
 
 bool attention_decode_supported(int64_t head_dim) {
   static const bool cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("f16c") &&
-                          __builtin_cpu_supports("fma");
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma") &&
+                          cpu_has_f16c();
   return cpu && head_dim > 0 && head_dim % 64 == 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "engine/cpu_features.hpp"
 #include "model/quant_blocks.hpp"
 
 namespace slkv {
@@ -105,7 +106,7 @@ __attribute__((target("avx2"))) void decode_bf16_avx2(const uint16_t* src, float
 }
 
 bool have_f16c() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  static const bool has = __builtin_cpu_supports("avx2") && cpu_has_f16c();
   return has;
 }
 #endif

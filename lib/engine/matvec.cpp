@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "engine/cpu_features.hpp"
 #include "model/quant.hpp"
 #include "model/quant_blocks.hpp"
 
@@ -50,8 +51,8 @@ namespace avx2 {
 
 bool cpu_has_avx2_fma() {
 #if defined(SLKV_MV_HAVE_AVX2)
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                          __builtin_cpu_supports("f16c");
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
   return has;
 #else
   return false;

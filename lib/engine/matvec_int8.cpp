@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "engine/cpu_features.hpp"
 #include "model/quant_blocks.hpp"
 
 namespace slkv {
@@ -58,8 +59,8 @@ bool cpu_has(MatvecIsa isa) {
       return true;
 #if defined(SLKV_Q8_HAVE_X86)
     case MatvecIsa::avx2: {
-      static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                              __builtin_cpu_supports("f16c");
+      static const bool has =
+          __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
       return has;
     }
     case MatvecIsa::avx512_vnni: {
