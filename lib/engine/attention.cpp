@@ -31,11 +31,15 @@ float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
+// A tile holds the queries of one stream's `group` heads for up to kBlockQ tokens, stacked as
+// rows r = gh * nq + i (head gh of the group, token t0 + i), so each key/value block is
+// multiplied once for the whole group (one sgemm with group * nq rows, not one per head).
 struct Tile {
   std::vector<float> kf, vf;  // [kBlockK, head_dim] a half cache's key/value block in f32
-  std::vector<float> s;       // [kBlockQ, kBlockK] scores
-  std::vector<float> acc;     // [group, kBlockQ, head_dim]
-  std::vector<float> m, l;    // [group, kBlockQ]
+  std::vector<float> qs;      // [group * kBlockQ, head_dim] the stacked queries (group > 1)
+  std::vector<float> s;       // [group * kBlockQ, kBlockK] scores
+  std::vector<float> acc;     // [group * kBlockQ, head_dim]
+  std::vector<float> m, l;    // [group * kBlockQ]
 };
 
 }  // namespace
@@ -63,8 +67,9 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
 #pragma omp parallel
   {
     Tile tile;
-    tile.s.resize(static_cast<size_t>(kBlockQ * kBlockK));
+    tile.s.resize(static_cast<size_t>(group * kBlockQ * kBlockK));
     tile.acc.resize(static_cast<size_t>(group * kBlockQ * hd));
+    if (group > 1) tile.qs.resize(static_cast<size_t>(group * kBlockQ * hd));
     tile.m.resize(static_cast<size_t>(group * kBlockQ));
     tile.l.resize(static_cast<size_t>(group * kBlockQ));
     if (cache.type() != KvType::kF32) {
@@ -81,6 +86,20 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
       for (int64_t i = 0; i < nq; ++i) {
         q_min = std::min(q_min, positions[static_cast<size_t>(t0 + i)]);
         q_max = std::max(q_max, positions[static_cast<size_t>(t0 + i)]);
+      }
+      const int64_t rows = group * nq;
+      // Queries as a [rows, hd] matrix with leading dimension q_ld.
+      const float* qt = q + (t0 * p.n_heads + g * group) * hd;
+      int64_t q_ld = p.n_heads * hd;
+      if (group > 1) {
+        for (int64_t gh = 0; gh < group; ++gh) {
+          for (int64_t i = 0; i < nq; ++i) {
+            const float* src = q + ((t0 + i) * p.n_heads + g * group + gh) * hd;
+            std::copy(src, src + hd, &tile.qs[static_cast<size_t>((gh * nq + i) * hd)]);
+          }
+        }
+        qt = tile.qs.data();
+        q_ld = hd;
       }
       std::fill(tile.acc.begin(), tile.acc.end(), 0.0f);
       std::fill(tile.m.begin(), tile.m.end(), kNegInf);
@@ -105,50 +124,45 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           kb = tile.kf.data();
           vb = tile.vf.data();
         }
-        for (int64_t gh = 0; gh < group; ++gh) {
-          const int64_t h = g * group + gh;
-          // s[i, j] = scale * q[t0 + i, h] . k[j0 + j]; q rows are n_heads * hd apart.
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq),
-                      static_cast<int>(nk), static_cast<int>(hd), p.scale,
-                      q + (t0 * p.n_heads + h) * hd, static_cast<int>(p.n_heads * hd), kb,
-                      static_cast<int>(hd), 0.0f, tile.s.data(), static_cast<int>(kBlockK));
-          float* acc = &tile.acc[static_cast<size_t>(gh * kBlockQ * hd)];  // [nq, hd]
-          for (int64_t i = 0; i < nq; ++i) {
-            const int64_t qpos = positions[static_cast<size_t>(t0 + i)];
-            float* si = &tile.s[static_cast<size_t>(i * kBlockK)];
-            if (!all_visible) {
-              for (int64_t j = 0; j < nk; ++j) {
-                if (!visible(qpos, kpos[j], p.window)) si[j] = kNegInf;
-              }
+        // s[r, j] = scale * q[r] . k[j0 + j] for the group's stacked query rows.
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
+                    static_cast<int>(nk), static_cast<int>(hd), p.scale, qt, static_cast<int>(q_ld),
+                    kb, static_cast<int>(hd), 0.0f, tile.s.data(), static_cast<int>(kBlockK));
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t qpos = positions[static_cast<size_t>(t0 + r % nq)];
+          float* si = &tile.s[static_cast<size_t>(r * kBlockK)];
+          if (!all_visible) {
+            for (int64_t j = 0; j < nk; ++j) {
+              if (!visible(qpos, kpos[j], p.window)) si[j] = kNegInf;
             }
-            const float block_max = softmax_row_max(si, nk);
-            float& m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
-            float& l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
-            if (block_max == kNegInf) {  // nothing visible in this block: contributes nothing
-              std::fill(si, si + nk, 0.0f);
-              continue;
-            }
-            const float m_new = std::max(m, block_max);
-            const float correction = std::exp(m - m_new);  // 0 on the first visible block
-            l *= correction;
-            float* acc_i = acc + i * hd;
-            for (int64_t d = 0; d < hd; ++d) acc_i[d] *= correction;
-            l += exp_shift_sum(si, nk, m_new);
-            m = m_new;
           }
-          // acc[i, :] += sum_j e[i, j] * v[j, :]
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(nq),
-                      static_cast<int>(hd), static_cast<int>(nk), 1.0f, tile.s.data(),
-                      static_cast<int>(kBlockK), vb, static_cast<int>(hd), 1.0f, acc,
-                      static_cast<int>(hd));
+          const float block_max = softmax_row_max(si, nk);
+          float& m = tile.m[static_cast<size_t>(r)];
+          float& l = tile.l[static_cast<size_t>(r)];
+          if (block_max == kNegInf) {  // nothing visible in this block: contributes nothing
+            std::fill(si, si + nk, 0.0f);
+            continue;
+          }
+          const float m_new = std::max(m, block_max);
+          const float correction = std::exp(m - m_new);  // 0 on the first visible block
+          l *= correction;
+          float* acc_r = &tile.acc[static_cast<size_t>(r * hd)];
+          for (int64_t d = 0; d < hd; ++d) acc_r[d] *= correction;
+          l += exp_shift_sum(si, nk, m_new);
+          m = m_new;
         }
+        // acc[r, :] += sum_j e[r, j] * v[j, :]
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
+                    static_cast<int>(hd), static_cast<int>(nk), 1.0f, tile.s.data(),
+                    static_cast<int>(kBlockK), vb, static_cast<int>(hd), 1.0f, tile.acc.data(),
+                    static_cast<int>(hd));
       }
       for (int64_t gh = 0; gh < group; ++gh) {
         const int64_t h = g * group + gh;
         for (int64_t i = 0; i < nq; ++i) {
-          const float m = tile.m[static_cast<size_t>(gh * kBlockQ + i)];
-          const float l = tile.l[static_cast<size_t>(gh * kBlockQ + i)];
-          const float* acc = &tile.acc[static_cast<size_t>((gh * kBlockQ + i) * hd)];
+          const float m = tile.m[static_cast<size_t>(gh * nq + i)];
+          const float l = tile.l[static_cast<size_t>(gh * nq + i)];
+          const float* acc = &tile.acc[static_cast<size_t>((gh * nq + i) * hd)];
           float* o = out + ((t0 + i) * p.n_heads + h) * hd;
           // A query that sees no key (possible only after keep() drops them all) outputs 0.
           const float inv = l > 0.0f ? 1.0f / l : 0.0f;

@@ -6,7 +6,13 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define SLKV_SOFTMAX_AVX2 1
+#define SLKV_SOFTMAX_AVX2 1  // and the AVX-512F variants
+#endif
+// GCC 12 reports its own AVX-512 headers (the undefined pass-through operand of the reductions)
+// as maybe uninitialized: a known false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace slkv {
@@ -70,6 +76,52 @@ __attribute__((target("avx2"))) float row_max_avx2(const float* s, int64_t n) {
   return m;
 }
 
+// The same computation in 16 lanes (AVX-512F): each element's exponential is bitwise the AVX2
+// one; only the order of the sum differs.
+__attribute__((target("avx512f"))) float exp_shift_sum_avx512(float* s, int64_t n, float m) {
+  const __m512 vm = _mm512_set1_ps(m);
+  const __m512 min_arg = _mm512_set1_ps(kMinArg);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(s + j), vm);
+    const __mmask16 under = _mm512_cmp_ps_mask(x, min_arg, _CMP_LT_OQ);
+    const __m512 xc = _mm512_mask_blend_ps(under, x, min_arg);
+    const __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(kLog2e), _mm512_set1_ps(kRoundMagic));
+    const __m512 nf = _mm512_sub_ps(t, _mm512_set1_ps(kRoundMagic));
+    __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(kLn2Hi), xc);
+    r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(kLn2Lo), r);
+    __m512 poly = _mm512_set1_ps(kC[0]);
+    for (int k = 1; k < 8; ++k) poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(kC[k]));
+    const __m512i bits =
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(nf), _mm512_set1_epi32(127)), 23);
+    const __m512 e =
+        _mm512_maskz_mul_ps(static_cast<__mmask16>(~under), poly, _mm512_castsi512_ps(bits));
+    _mm512_storeu_ps(s + j, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  float sum = _mm512_reduce_add_ps(acc);
+  for (; j < n; ++j) {
+    s[j] = exp_nonpositive(s[j] - m);
+    sum += s[j];
+  }
+  return sum;
+}
+
+__attribute__((target("avx512f"))) float row_max_avx512(const float* s, int64_t n) {
+  __m512 mx = _mm512_set1_ps(kNegInf);
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
+  float m = _mm512_reduce_max_ps(mx);
+  for (; j < n; ++j) m = std::max(m, s[j]);
+  return m;
+}
+
+bool has_avx512f() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
 bool has_avx2_fma() {
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return has;
@@ -93,18 +145,39 @@ float exp_nonpositive(float x) {
   return underflow ? 0.0f : poly * scale;
 }
 
-float softmax_row_max(const float* s, int64_t n) {
+namespace detail {
+
+bool softmax_isa_supported(SoftmaxIsa isa) {
+  switch (isa) {
+    case SoftmaxIsa::kPortable:
+      return true;
 #if defined(SLKV_SOFTMAX_AVX2)
-  if (has_avx2_fma()) return row_max_avx2(s, n);
+    case SoftmaxIsa::kAvx2:
+      return has_avx2_fma();
+    case SoftmaxIsa::kAvx512:
+      return has_avx512f();
+#else
+    default:
+      return false;
+#endif
+  }
+  return false;
+}
+
+float softmax_row_max_isa(SoftmaxIsa isa, const float* s, int64_t n) {
+#if defined(SLKV_SOFTMAX_AVX2)
+  if (isa == SoftmaxIsa::kAvx512) return row_max_avx512(s, n);
+  if (isa == SoftmaxIsa::kAvx2) return row_max_avx2(s, n);
 #endif
   float m = kNegInf;
   for (int64_t j = 0; j < n; ++j) m = std::max(m, s[j]);
   return m;
 }
 
-float exp_shift_sum(float* s, int64_t n, float m) {
+float exp_shift_sum_isa(SoftmaxIsa isa, float* s, int64_t n, float m) {
 #if defined(SLKV_SOFTMAX_AVX2)
-  if (has_avx2_fma()) return exp_shift_sum_avx2(s, n, m);
+  if (isa == SoftmaxIsa::kAvx512) return exp_shift_sum_avx512(s, n, m);
+  if (isa == SoftmaxIsa::kAvx2) return exp_shift_sum_avx2(s, n, m);
 #endif
   float sum = 0.0f;
   for (int64_t j = 0; j < n; ++j) {
@@ -112,6 +185,23 @@ float exp_shift_sum(float* s, int64_t n, float m) {
     sum += s[j];
   }
   return sum;
+}
+
+SoftmaxIsa best_softmax_isa() {
+  static const SoftmaxIsa best = softmax_isa_supported(SoftmaxIsa::kAvx512) ? SoftmaxIsa::kAvx512
+                                 : softmax_isa_supported(SoftmaxIsa::kAvx2) ? SoftmaxIsa::kAvx2
+                                                                            : SoftmaxIsa::kPortable;
+  return best;
+}
+
+}  // namespace detail
+
+float softmax_row_max(const float* s, int64_t n) {
+  return detail::softmax_row_max_isa(detail::best_softmax_isa(), s, n);
+}
+
+float exp_shift_sum(float* s, int64_t n, float m) {
+  return detail::exp_shift_sum_isa(detail::best_softmax_isa(), s, n, m);
 }
 
 }  // namespace slkv

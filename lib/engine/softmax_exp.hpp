@@ -1,8 +1,8 @@
 #pragma once
 // The exponentials and reductions of the blocked online softmax (engine/attention.cpp), one
 // score row of a tile at a time. exp is a range-reduced polynomial, within a few ulp of
-// std::exp (tests/engine/softmax_exp_test.cpp checks 4e-7 relative), vectorized with AVX2+FMA
-// when the CPU has it (chosen at run time) and a plain loop otherwise.
+// std::exp (tests/engine/softmax_exp_test.cpp checks 4e-7 relative), vectorized with AVX-512F or
+// AVX2+FMA when the CPU has them (chosen at run time) and a plain loop otherwise.
 
 #include <cstdint>
 
@@ -17,5 +17,15 @@ float softmax_row_max(const float* s, int64_t n);
 // s[j] = exp(s[j] - m) in place for j < n (every s[j] <= m; -inf becomes 0); returns the sum
 // of the new values, accumulated in f32 lanes.
 float exp_shift_sum(float* s, int64_t n, float m);
+
+namespace detail {  // each implementation, for the tests
+
+enum class SoftmaxIsa { kPortable, kAvx2, kAvx512 };
+bool softmax_isa_supported(SoftmaxIsa isa);  // built in and run-time supported by this CPU
+SoftmaxIsa best_softmax_isa();               // the one softmax_row_max / exp_shift_sum use
+float softmax_row_max_isa(SoftmaxIsa isa, const float* s, int64_t n);
+float exp_shift_sum_isa(SoftmaxIsa isa, float* s, int64_t n, float m);
+
+}  // namespace detail
 
 }  // namespace slkv

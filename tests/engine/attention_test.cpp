@@ -106,6 +106,7 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, BlockedAttention,
     ::testing::Values(Case{4, 2, 16, 0, 100, 0, false},     // prefill, several blocks
                       Case{4, 4, 8, 0, 70, 9, false},       // sliding window, MHA
+                      Case{9, 3, 64, 0, 300, 100, false},   // 3 heads stacked per tile, window
                       Case{6, 2, 32, 130, 1, 0, false},     // decode after a long prefix
                       Case{6, 2, 32, 130, 1, 17, false},    // decode with a window
                       Case{3, 1, 16, 90, 40, 0, true},      // chunk after a compressed prefix
