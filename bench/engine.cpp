@@ -3,7 +3,8 @@
 // resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
 // Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
-//                           [--kv-type f32,f16]
+//                           [--kv-type f32,f16] [--batch 512]
+// --batch: the Session's largest batch (a longer prompt runs in batches of this many tokens).
 // Decode runs each --matvec precision in turn, --rounds times --decode-tokens tokens each.
 // Every prefill and decode is repeated for each --kv-type (KV cache element type).
 // Threads: OMP_NUM_THREADS (default: all cores).
@@ -130,12 +131,13 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
-                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16]\n");
+                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16] "
+                 "[--batch 512]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
   std::vector<int64_t> decode_contexts = {2048};
-  int64_t decode_tokens = 16, rounds = 2;
+  int64_t decode_tokens = 16, rounds = 2, batch = 0;  // 0: the Session's default
   std::vector<std::string> precisions = {"exact", "int8"};
   std::vector<std::string> kv_types = {"f32"};
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -146,6 +148,7 @@ int main(int argc, char** argv) {
     if (k == "--matvec") precisions = split(argv[i + 1]);
     if (k == "--rounds") rounds = std::stoll(argv[i + 1]);
     if (k == "--kv-type") kv_types = split(argv[i + 1]);
+    if (k == "--batch") batch = std::stoll(argv[i + 1]);
   }
   try {
     double cpu_peak = 0;
@@ -162,7 +165,7 @@ int main(int argc, char** argv) {
                 "GFLOP/s", "% of peak", "cpu s");
     for (const std::string& kv : kv_types)
       for (int64_t n : prefill) {
-        slkv::Session session(model);
+        slkv::Session session = batch > 0 ? slkv::Session(model, batch) : slkv::Session(model);
         session.set_kv_type(slkv::parse_kv_type(kv));
         const auto ids = random_prompt(n, c.vocab_size);
         const auto t0 = Clock::now();
