@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/error.hpp"
 #include "engine/cpu_features.hpp"
 #include "engine/kv_type.hpp"
 #include "engine/softmax_exp.hpp"
@@ -49,7 +50,7 @@ inline void prefetch_row(const char* row, int64_t bytes) {
   for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
 }
 
-// One chunk of n keys for G query heads (q: [G, hd], hd % 64 == 0) straight from the cache
+// One chunk of n keys for G query heads (q: [G, hd], hd % 64 == 0; AVX-512) straight from the cache
 // rows: s[g * n + j] = scale * q[g] . k[j], then each row's max and exp-sum (m, l: [G]),
 // then acc[g] = sum_j exp(s - m) v[j] ([G, hd]). Every key and value row is read once for
 // the G heads.
@@ -100,43 +101,152 @@ SLKV_AVX512 void chunk_avx512(const float* q, int64_t hd, float scale, const voi
   }
 }
 
+#define SLKV_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+// 8 elements of a cache row from element i, widened to f32.
+template <KvType T>
+SLKV_AVX2 inline __m256 load8(const void* row, int64_t i) {
+  if constexpr (T == KvType::kF32) {
+    return _mm256_loadu_ps(static_cast<const float*>(row) + i);
+  } else {
+    const __m128i h =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(row) + i));
+    if constexpr (T == KvType::kF16) {
+      return _mm256_cvtph_ps(h);
+    } else {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+  }
+}
+
+SLKV_AVX2 inline float hsum8(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
+}
+
+// chunk_avx512 for AVX2 CPUs (hd % 16 == 0): 8-lane products, and the value rows summed 16
+// dimensions per pass (G x 2 accumulators fit the 16 registers).
+template <KvType T, int G>
+SLKV_AVX2 void chunk_avx2(const float* q, int64_t hd, float scale, const void* keys,
+                          const void* values, int64_t n, float* s, float* m, float* l, float* acc) {
+  const int64_t row_bytes = hd * (T == KvType::kF32 ? 4 : 2);
+  const auto* kb = static_cast<const char*>(keys);
+  const auto* vb = static_cast<const char*>(values);
+  for (int64_t j = 0; j < n; ++j) {
+    prefetch_row(kb + (j + kPrefetchRows) * row_bytes, row_bytes);
+    __m256 dot[G];
+    for (int g = 0; g < G; ++g) dot[g] = _mm256_setzero_ps();
+    for (int64_t d = 0; d < hd; d += 8) {
+      const __m256 k = load8<T>(kb + j * row_bytes, d);
+      for (int g = 0; g < G; ++g)
+        dot[g] = _mm256_fmadd_ps(_mm256_loadu_ps(q + g * hd + d), k, dot[g]);
+    }
+    for (int g = 0; g < G; ++g) s[g * n + j] = scale * hsum8(dot[g]);
+  }
+  for (int g = 0; g < G; ++g) {
+    float* sg = s + g * n;
+    m[g] = softmax_row_max(sg, n);
+    l[g] = 0.0f;
+    if (m[g] == kNegInf) {
+      std::fill(sg, sg + n, 0.0f);
+    } else {
+      l[g] = exp_shift_sum(sg, n, m[g]);
+    }
+  }
+  for (int64_t d0 = 0; d0 < hd; d0 += 16) {
+    __m256 a[G][2];
+    for (int g = 0; g < G; ++g) a[g][0] = a[g][1] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; ++j) {
+      if (d0 == 0) prefetch_row(vb + (j + kPrefetchRows) * row_bytes, row_bytes);
+      const void* row = vb + j * row_bytes;
+      const __m256 v0 = load8<T>(row, d0), v1 = load8<T>(row, d0 + 8);
+      for (int g = 0; g < G; ++g) {
+        const __m256 w = _mm256_set1_ps(s[g * n + j]);
+        a[g][0] = _mm256_fmadd_ps(w, v0, a[g][0]);
+        a[g][1] = _mm256_fmadd_ps(w, v1, a[g][1]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      _mm256_storeu_ps(acc + g * hd + d0, a[g][0]);
+      _mm256_storeu_ps(acc + g * hd + d0 + 8, a[g][1]);
+    }
+  }
+}
+
 using ChunkFn = void (*)(const float*, int64_t, float, const void*, const void*, int64_t, float*,
                          float*, float*, float*);
 
 template <KvType T>
-ChunkFn chunk_for(int g) {
+ChunkFn chunk_for(detail::DecodeIsa isa, int g) {
+  const bool wide = isa == detail::DecodeIsa::kAvx512;
   switch (g) {
     case 1:
-      return chunk_avx512<T, 1>;
+      return wide ? chunk_avx512<T, 1> : chunk_avx2<T, 1>;
     case 2:
-      return chunk_avx512<T, 2>;
+      return wide ? chunk_avx512<T, 2> : chunk_avx2<T, 2>;
     case 3:
-      return chunk_avx512<T, 3>;
+      return wide ? chunk_avx512<T, 3> : chunk_avx2<T, 3>;
     default:
-      return chunk_avx512<T, 4>;
+      return wide ? chunk_avx512<T, 4> : chunk_avx2<T, 4>;
   }
 }
 
 // The kernel for a pass over g (1..4) query heads of a `type` cache.
-ChunkFn chunk_kernel(KvType type, int g) {
+ChunkFn chunk_kernel(detail::DecodeIsa isa, KvType type, int g) {
   switch (type) {
     case KvType::kF32:
-      return chunk_for<KvType::kF32>(g);
+      return chunk_for<KvType::kF32>(isa, g);
     case KvType::kF16:
-      return chunk_for<KvType::kF16>(g);
+      return chunk_for<KvType::kF16>(isa, g);
     case KvType::kBF16:
-      return chunk_for<KvType::kBF16>(g);
+      return chunk_for<KvType::kBF16>(isa, g);
   }
   return nullptr;
 }
 
+detail::DecodeIsa g_isa_limit = detail::DecodeIsa::kAvx512;
+
 }  // namespace
 
+namespace detail {
+
+bool decode_isa_supported(DecodeIsa isa, int64_t head_dim) {
+  static const bool avx2 =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                             __builtin_cpu_supports("avx512vl") &&
+                             __builtin_cpu_supports("avx512bw");
+  switch (isa) {
+    case DecodeIsa::kNone:
+      return true;
+    case DecodeIsa::kAvx2:
+      return avx2 && head_dim > 0 && head_dim % 16 == 0;
+    case DecodeIsa::kAvx512:
+      return avx512 && head_dim > 0 && head_dim % 64 == 0;
+  }
+  return false;
+}
+
+DecodeIsa decode_isa(int64_t head_dim) {
+  if (g_isa_limit >= DecodeIsa::kAvx512 && decode_isa_supported(DecodeIsa::kAvx512, head_dim))
+    return DecodeIsa::kAvx512;
+  if (g_isa_limit >= DecodeIsa::kAvx2 && decode_isa_supported(DecodeIsa::kAvx2, head_dim))
+    return DecodeIsa::kAvx2;
+  return DecodeIsa::kNone;
+}
+
+DecodeIsa set_decode_isa_limit(DecodeIsa limit) {
+  const DecodeIsa old = g_isa_limit;
+  g_isa_limit = limit;
+  return old;
+}
+
+}  // namespace detail
+
 bool attention_decode_supported(int64_t head_dim) {
-  static const bool cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma") &&
-                          cpu_has_f16c();
-  return cpu && head_dim > 0 && head_dim % 64 == 0;
+  return detail::decode_isa(head_dim) != detail::DecodeIsa::kNone;
 }
 
 void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t layer,
@@ -156,6 +266,8 @@ void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t la
     first_task[g + 1] = first_task[g] + (hi[g] - lo[g] + kChunk - 1) / kChunk;
   }
   const int64_t n_tasks = first_task[n_streams];
+  const detail::DecodeIsa isa = detail::decode_isa(hd);
+  SLKV_CHECK(isa != detail::DecodeIsa::kNone, "attention_decode: no kernel for this CPU/head_dim");
   // Each task's softmax state per query head of its group: max, sum, unnormalised output.
   std::vector<float> part_m(static_cast<size_t>(n_tasks * group));
   std::vector<float> part_l(part_m.size());
@@ -177,8 +289,8 @@ void attention_decode(const AttentionParams& p, const KvCache& cache, int64_t la
       for (int64_t g0 = 0; g0 < group; g0 += 4) {  // passes of up to 4 query heads
         const int gn = static_cast<int>(std::min<int64_t>(4, group - g0));
         const size_t at = static_cast<size_t>(task * group + g0);
-        chunk_kernel(st.type, gn)(q + (g * group + g0) * hd, hd, p.scale, keys, values, n, s.data(),
-                                  &part_m[at], &part_l[at], &part_acc[at * hd]);
+        chunk_kernel(isa, st.type, gn)(q + (g * group + g0) * hd, hd, p.scale, keys, values, n,
+                                       s.data(), &part_m[at], &part_l[at], &part_acc[at * hd]);
       }
     }
   }

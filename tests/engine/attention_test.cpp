@@ -14,6 +14,28 @@
 namespace slkv {
 namespace {
 
+using detail::DecodeIsa;
+
+// Every decode path this CPU has for head_dim, best first; kNone is the tiled path.
+std::vector<DecodeIsa> decode_isas(int64_t head_dim) {
+  std::vector<DecodeIsa> out;
+  for (DecodeIsa isa : {DecodeIsa::kAvx512, DecodeIsa::kAvx2, DecodeIsa::kNone})
+    if (detail::decode_isa_supported(isa, head_dim)) out.push_back(isa);
+  return out;
+}
+
+// Caps the decode kernels for one scope.
+class DecodeIsaCap {
+ public:
+  explicit DecodeIsaCap(DecodeIsa isa) : saved_(detail::set_decode_isa_limit(isa)) {}
+  ~DecodeIsaCap() { detail::set_decode_isa_limit(saved_); }
+  DecodeIsaCap(const DecodeIsaCap&) = delete;
+  DecodeIsaCap& operator=(const DecodeIsaCap&) = delete;
+
+ private:
+  DecodeIsa saved_;
+};
+
 struct Case {
   int64_t n_heads, n_kv_heads, head_dim, n_past, n_tokens, window;
   bool drop_keys;  // keep a random subset of the cached prefix before attending
@@ -55,47 +77,53 @@ TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
   cache.append(0, pos, k.data(), v.data());
   const auto q = random_vec(T * H * hd, 1.5f);
   const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), cs.window};
-  std::vector<float> out(T * H * hd), row_max(H * T), row_sum(H * T);
-  attention_forward(params, cache, 0, pos, q.data(), out.data(), row_max.data(), row_sum.data());
+  for (DecodeIsa isa : decode_isas(hd)) {  // a one-token batch takes each decode kernel in turn
+    SCOPED_TRACE("decode isa " + std::to_string(static_cast<int>(isa)));
+    const DecodeIsaCap cap(isa);
+    ASSERT_EQ(detail::decode_isa(hd), isa);
+    std::vector<float> out(T * H * hd), row_max(H * T), row_sum(H * T);
+    attention_forward(params, cache, 0, pos, q.data(), out.data(), row_max.data(), row_sum.data());
 
-  int64_t max_keys = 0;
-  for (int64_t g = 0; g < G; ++g) max_keys = std::max(max_keys, cache.length(0, g));
-  std::vector<int64_t> rows = {0, T / 2, T - 1};
-  if (T == 1) rows = {0};
-  std::vector<float> probs(H * rows.size() * max_keys);
-  attention_rows(params, cache, 0, pos, q.data(), row_max.data(), row_sum.data(), rows, max_keys,
-                 probs.data());
+    int64_t max_keys = 0;
+    for (int64_t g = 0; g < G; ++g) max_keys = std::max(max_keys, cache.length(0, g));
+    std::vector<int64_t> rows = {0, T / 2, T - 1};
+    if (T == 1) rows = {0};
+    std::vector<float> probs(H * rows.size() * max_keys);
+    attention_rows(params, cache, 0, pos, q.data(), row_max.data(), row_sum.data(), rows, max_keys,
+                   probs.data());
 
-  for (int64_t h = 0; h < H; ++h) {
-    const KvStream& st = cache.stream(0, h / (H / G));
-    for (int64_t t = 0; t < T; ++t) {
-      std::vector<double> s(st.length, -INFINITY);
-      double mx = -INFINITY;
-      for (int64_t j = 0; j < st.length; ++j) {
-        const int64_t kp = st.positions[j];
-        if (kp > pos[t] || (cs.window && pos[t] - kp >= cs.window)) continue;
-        double d = 0;
-        for (int64_t i = 0; i < hd; ++i) d += double(q[(t * H + h) * hd + i]) * st.keys[j * hd + i];
-        s[j] = d * params.scale;
-        mx = std::max(mx, s[j]);
-      }
-      double sum = 0;
-      for (double x : s) sum += std::isinf(x) ? 0 : std::exp(x - mx);
-      std::vector<double> expect(hd, 0.0);
-      for (int64_t j = 0; j < st.length; ++j) {
-        if (std::isinf(s[j])) continue;
-        for (int64_t i = 0; i < hd; ++i)
-          expect[i] += std::exp(s[j] - mx) / sum * st.values[j * hd + i];
-      }
-      for (int64_t i = 0; i < hd; ++i) {
-        ASSERT_NEAR(out[(t * H + h) * hd + i], expect[i], 2e-5) << "h=" << h << " t=" << t;
-      }
-      for (size_t r = 0; r < rows.size(); ++r) {
-        if (rows[r] != t) continue;
-        for (int64_t j = 0; j < max_keys; ++j) {
-          const double want = j < st.length && !std::isinf(s[j]) ? std::exp(s[j] - mx) / sum : 0;
-          ASSERT_NEAR(probs[(h * rows.size() + r) * max_keys + j], want, 1e-6)
-              << "h=" << h << " t=" << t << " j=" << j;
+    for (int64_t h = 0; h < H; ++h) {
+      const KvStream& st = cache.stream(0, h / (H / G));
+      for (int64_t t = 0; t < T; ++t) {
+        std::vector<double> s(st.length, -INFINITY);
+        double mx = -INFINITY;
+        for (int64_t j = 0; j < st.length; ++j) {
+          const int64_t kp = st.positions[j];
+          if (kp > pos[t] || (cs.window && pos[t] - kp >= cs.window)) continue;
+          double d = 0;
+          for (int64_t i = 0; i < hd; ++i)
+            d += double(q[(t * H + h) * hd + i]) * st.keys[j * hd + i];
+          s[j] = d * params.scale;
+          mx = std::max(mx, s[j]);
+        }
+        double sum = 0;
+        for (double x : s) sum += std::isinf(x) ? 0 : std::exp(x - mx);
+        std::vector<double> expect(hd, 0.0);
+        for (int64_t j = 0; j < st.length; ++j) {
+          if (std::isinf(s[j])) continue;
+          for (int64_t i = 0; i < hd; ++i)
+            expect[i] += std::exp(s[j] - mx) / sum * st.values[j * hd + i];
+        }
+        for (int64_t i = 0; i < hd; ++i) {
+          ASSERT_NEAR(out[(t * H + h) * hd + i], expect[i], 2e-5) << "h=" << h << " t=" << t;
+        }
+        for (size_t r = 0; r < rows.size(); ++r) {
+          if (rows[r] != t) continue;
+          for (int64_t j = 0; j < max_keys; ++j) {
+            const double want = j < st.length && !std::isinf(s[j]) ? std::exp(s[j] - mx) / sum : 0;
+            ASSERT_NEAR(probs[(h * rows.size() + r) * max_keys + j], want, 1e-6)
+                << "h=" << h << " t=" << t << " j=" << j;
+          }
         }
       }
     }
@@ -132,41 +160,44 @@ TEST(BlockedAttention, HalfCacheEqualsF32CacheOfTheRoundedRows) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (const int64_t hd : {32, 64})
-    for (KvType t : {KvType::kF16, KvType::kBF16}) {
-      KvCache f32(1, G, hd), half(1, G, hd, t);
-      for (int64_t step = 0; step < 2; ++step) {
-        const int64_t n = step == 0 ? T - 1 : 1, past = step == 0 ? 0 : T - 1;
-        std::vector<int64_t> pos(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) pos[i] = past + i;
-        std::vector<float> k(n * G * hd), v(k.size()), q(n * H * hd);
-        for (float& x : k) x = normal(rng);
-        for (float& x : v) x = normal(rng);
-        for (float& x : q) x = 1.5f * normal(rng);
-        half.append(0, pos, k.data(), v.data());
-        std::vector<uint16_t> h(k.size());  // the f32 cache gets the rounded rows
-        kv_encode(t, k.data(), h.data(), static_cast<int64_t>(k.size()));
-        kv_decode(t, h.data(), k.data(), static_cast<int64_t>(k.size()));
-        kv_encode(t, v.data(), h.data(), static_cast<int64_t>(v.size()));
-        kv_decode(t, h.data(), v.data(), static_cast<int64_t>(v.size()));
-        f32.append(0, pos, k.data(), v.data());
-        const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), 200};
-        std::vector<float> out_a(n * H * hd), out_b(out_a.size()), m_a(H * n), m_b(H * n),
-            l_a(H * n), l_b(H * n);
-        attention_forward(params, f32, 0, pos, q.data(), out_a.data(), m_a.data(), l_a.data());
-        attention_forward(params, half, 0, pos, q.data(), out_b.data(), m_b.data(), l_b.data());
-        EXPECT_EQ(out_a, out_b) << kv_type_name(t) << " step " << step;
-        EXPECT_EQ(m_a, m_b);
-        EXPECT_EQ(l_a, l_b);
-        const std::vector<int64_t> rows = {n - 1};
-        const int64_t max_keys = f32.length(0, 0);
-        std::vector<float> p_a(H * max_keys), p_b(p_a.size());
-        attention_rows(params, f32, 0, pos, q.data(), m_a.data(), l_a.data(), rows, max_keys,
-                       p_a.data());
-        attention_rows(params, half, 0, pos, q.data(), m_b.data(), l_b.data(), rows, max_keys,
-                       p_b.data());
-        EXPECT_EQ(p_a, p_b) << kv_type_name(t) << " step " << step;
+    for (DecodeIsa isa : decode_isas(hd))
+      for (KvType t : {KvType::kF16, KvType::kBF16}) {
+        SCOPED_TRACE("decode isa " + std::to_string(static_cast<int>(isa)));
+        const DecodeIsaCap cap(isa);
+        KvCache f32(1, G, hd), half(1, G, hd, t);
+        for (int64_t step = 0; step < 2; ++step) {
+          const int64_t n = step == 0 ? T - 1 : 1, past = step == 0 ? 0 : T - 1;
+          std::vector<int64_t> pos(static_cast<size_t>(n));
+          for (int64_t i = 0; i < n; ++i) pos[i] = past + i;
+          std::vector<float> k(n * G * hd), v(k.size()), q(n * H * hd);
+          for (float& x : k) x = normal(rng);
+          for (float& x : v) x = normal(rng);
+          for (float& x : q) x = 1.5f * normal(rng);
+          half.append(0, pos, k.data(), v.data());
+          std::vector<uint16_t> h(k.size());  // the f32 cache gets the rounded rows
+          kv_encode(t, k.data(), h.data(), static_cast<int64_t>(k.size()));
+          kv_decode(t, h.data(), k.data(), static_cast<int64_t>(k.size()));
+          kv_encode(t, v.data(), h.data(), static_cast<int64_t>(v.size()));
+          kv_decode(t, h.data(), v.data(), static_cast<int64_t>(v.size()));
+          f32.append(0, pos, k.data(), v.data());
+          const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), 200};
+          std::vector<float> out_a(n * H * hd), out_b(out_a.size()), m_a(H * n), m_b(H * n),
+              l_a(H * n), l_b(H * n);
+          attention_forward(params, f32, 0, pos, q.data(), out_a.data(), m_a.data(), l_a.data());
+          attention_forward(params, half, 0, pos, q.data(), out_b.data(), m_b.data(), l_b.data());
+          EXPECT_EQ(out_a, out_b) << kv_type_name(t) << " step " << step;
+          EXPECT_EQ(m_a, m_b);
+          EXPECT_EQ(l_a, l_b);
+          const std::vector<int64_t> rows = {n - 1};
+          const int64_t max_keys = f32.length(0, 0);
+          std::vector<float> p_a(H * max_keys), p_b(p_a.size());
+          attention_rows(params, f32, 0, pos, q.data(), m_a.data(), l_a.data(), rows, max_keys,
+                         p_a.data());
+          attention_rows(params, half, 0, pos, q.data(), m_b.data(), l_b.data(), rows, max_keys,
+                         p_b.data());
+          EXPECT_EQ(p_a, p_b) << kv_type_name(t) << " step " << step;
+        }
       }
-    }
 }
 
 }  // namespace
@@ -179,7 +210,7 @@ namespace {
 // same bits whatever the thread count; a NaN key reaches the output instead of being dropped.
 TEST(DecodeAttention, SameBitsForAnyThreadCountAndNanPropagates) {
   const int64_t H = 6, G = 2, hd = 64, n_past = 1500;
-  if (!attention_decode_supported(hd)) GTEST_SKIP() << "no AVX-512: decode steps use the tiles";
+  if (!attention_decode_supported(hd)) GTEST_SKIP() << "no AVX2/AVX-512: decode steps use tiles";
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   KvCache cache(1, G, hd);
@@ -200,19 +231,25 @@ TEST(DecodeAttention, SameBitsForAnyThreadCountAndNanPropagates) {
     out.insert(out.end(), l.begin(), l.end());
     return out;
   };
-  const int saved = omp_get_max_threads();
-  const std::vector<float> one = run(1), two = run(2), three = run(3);
-  omp_set_num_threads(saved);
-  EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float)));
-  EXPECT_EQ(0, std::memcmp(one.data(), three.data(), one.size() * sizeof(float)));
-
   KvCache bad(1, G, hd);
-  k[700 * G * hd + 3] = std::numeric_limits<float>::quiet_NaN();  // key 700 of stream 0
-  bad.append(0, pos, k.data(), v.data());
-  std::vector<float> out(H * hd), m(H), l(H);
-  attention_forward(params, bad, 0, step, q.data(), out.data(), m.data(), l.data());
-  for (int64_t h = 0; h < H; ++h) {
-    EXPECT_EQ(std::isnan(out[h * hd]), h < H / G) << "head " << h;
+  std::vector<float> k_nan = k;
+  k_nan[700 * G * hd + 3] = std::numeric_limits<float>::quiet_NaN();  // key 700 of stream 0
+  bad.append(0, pos, k_nan.data(), v.data());
+  const int saved = omp_get_max_threads();
+  for (DecodeIsa isa : decode_isas(hd)) {
+    if (isa == DecodeIsa::kNone) continue;
+    SCOPED_TRACE("decode isa " + std::to_string(static_cast<int>(isa)));
+    const DecodeIsaCap cap(isa);
+    const std::vector<float> one = run(1), two = run(2), three = run(3);
+    omp_set_num_threads(saved);
+    EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(one.data(), three.data(), one.size() * sizeof(float)));
+
+    std::vector<float> out(H * hd), m(H), l(H);
+    attention_forward(params, bad, 0, step, q.data(), out.data(), m.data(), l.data());
+    for (int64_t h = 0; h < H; ++h) {
+      EXPECT_EQ(std::isnan(out[h * hd]), h < H / G) << "head " << h;
+    }
   }
 }
 
