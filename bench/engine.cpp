@@ -3,7 +3,9 @@
 // resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
 // Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
-//                           [--kv-type f32,f16] [--batch 512]
+//                           [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
+// --decode-kernel avx512|avx2|tiled: caps the attention kernel of decode steps (default: the
+// best this CPU has), to compare them on one machine.
 // --batch: the Session's largest batch (a longer prompt runs in batches of this many tokens).
 // Decode runs each --matvec precision in turn, --rounds times --decode-tokens tokens each.
 // Every prefill and decode is repeated for each --kv-type (KV cache element type).
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/attention_decode.hpp"
 #include "engine/checkpoint_weights.hpp"
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
@@ -125,6 +128,18 @@ std::vector<int64_t> parse_list(const std::string& s) {
   return out;
 }
 
+const char* decode_kernel_name(slkv::detail::DecodeIsa isa) {
+  switch (isa) {
+    case slkv::detail::DecodeIsa::kAvx512:
+      return "avx512";
+    case slkv::detail::DecodeIsa::kAvx2:
+      return "avx2";
+    case slkv::detail::DecodeIsa::kNone:
+      break;
+  }
+  return "tiled";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,7 +147,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
                  "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16] "
-                 "[--batch 512]\n");
+                 "[--batch 512] [--decode-kernel avx512|avx2|tiled]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
@@ -149,6 +164,17 @@ int main(int argc, char** argv) {
     if (k == "--rounds") rounds = std::stoll(argv[i + 1]);
     if (k == "--kv-type") kv_types = split(argv[i + 1]);
     if (k == "--batch") batch = std::stoll(argv[i + 1]);
+    if (k == "--decode-kernel") {
+      const std::string v = argv[i + 1];
+      using slkv::detail::DecodeIsa;
+      if (v != "avx512" && v != "avx2" && v != "tiled") {
+        std::fprintf(stderr, "bench_engine: --decode-kernel must be avx512, avx2 or tiled\n");
+        return 2;
+      }
+      slkv::detail::set_decode_isa_limit(v == "avx512" ? DecodeIsa::kAvx512
+                                         : v == "avx2" ? DecodeIsa::kAvx2
+                                                       : DecodeIsa::kNone);
+    }
   }
   try {
     double cpu_peak = 0;
@@ -159,8 +185,9 @@ int main(int argc, char** argv) {
     const slkv::ModelConfig& c = model.config();
     std::printf(
         "model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s (%.1f per CPU "
-        "second x threads), load average %.2f\n",
-        argv[1], omp_get_max_threads(), peak, cpu_peak, load_average());
+        "second x threads), load average %.2f, decode attention %s\n",
+        argv[1], omp_get_max_threads(), peak, cpu_peak, load_average(),
+        decode_kernel_name(slkv::detail::decode_isa(c.head_dim)));
     std::printf("%-8s %8s %10s %10s %8s %10s %9s\n", "phase", "tokens", "seconds", "tokens/s",
                 "GFLOP/s", "% of peak", "cpu s");
     for (const std::string& kv : kv_types)
