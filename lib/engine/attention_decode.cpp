@@ -50,6 +50,21 @@ inline void prefetch_row(const char* row, int64_t bytes) {
   for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
 }
 
+// Each of the G score rows s[g * n .. g * n + n) becomes exp(s - m[g]) with m[g] its maximum and
+// l[g] its sum (a row with no visible key: m = -inf, l = 0, zeros).
+void chunk_softmax(int G, int64_t n, float* s, float* m, float* l) {
+  for (int g = 0; g < G; ++g) {
+    float* sg = s + g * n;
+    m[g] = softmax_row_max(sg, n);
+    l[g] = 0.0f;
+    if (m[g] == kNegInf) {
+      std::fill(sg, sg + n, 0.0f);
+    } else {
+      l[g] = exp_shift_sum(sg, n, m[g]);
+    }
+  }
+}
+
 // One chunk of n keys for G query heads (q: [G, hd], hd % 64 == 0; AVX-512) straight from the cache
 // rows: s[g * n + j] = scale * q[g] . k[j], then each row's max and exp-sum (m, l: [G]),
 // then acc[g] = sum_j exp(s - m) v[j] ([G, hd]). Every key and value row is read once for
@@ -72,16 +87,7 @@ SLKV_AVX512 void chunk_avx512(const float* q, int64_t hd, float scale, const voi
     }
     for (int g = 0; g < G; ++g) s[g * n + j] = scale * _mm512_reduce_add_ps(dot[g]);
   }
-  for (int g = 0; g < G; ++g) {
-    float* sg = s + g * n;
-    m[g] = softmax_row_max(sg, n);
-    l[g] = 0.0f;
-    if (m[g] == kNegInf) {
-      std::fill(sg, sg + n, 0.0f);
-    } else {
-      l[g] = exp_shift_sum(sg, n, m[g]);  // sg becomes exp(s - m)
-    }
-  }
+  chunk_softmax(G, n, s, m, l);
   for (int64_t d0 = 0; d0 < hd; d0 += 64) {  // 4 vectors x G heads held in registers
     __m512 a[G][4];
     for (int g = 0; g < G; ++g)
@@ -145,16 +151,7 @@ SLKV_AVX2 void chunk_avx2(const float* q, int64_t hd, float scale, const void* k
     }
     for (int g = 0; g < G; ++g) s[g * n + j] = scale * hsum8(dot[g]);
   }
-  for (int g = 0; g < G; ++g) {
-    float* sg = s + g * n;
-    m[g] = softmax_row_max(sg, n);
-    l[g] = 0.0f;
-    if (m[g] == kNegInf) {
-      std::fill(sg, sg + n, 0.0f);
-    } else {
-      l[g] = exp_shift_sum(sg, n, m[g]);
-    }
-  }
+  chunk_softmax(G, n, s, m, l);
   for (int64_t d0 = 0; d0 < hd; d0 += 16) {
     __m256 a[G][2];
     for (int g = 0; g < G; ++g) a[g][0] = a[g][1] = _mm256_setzero_ps();
