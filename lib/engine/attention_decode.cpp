@@ -43,11 +43,15 @@ SLKV_AVX512 inline __m512 load16(const void* row, int64_t i) {
 
 // Rows read ahead of the one being used: a step streams the whole cache once (SmolLM2's f32
 // cache at 2,048 tokens is 94 MB), and the hardware prefetcher alone left the loads stalling.
-// Reading past the chunk is harmless (prefetches do not fault) and warms the next chunk.
+// Reading past the chunk is harmless (prefetches do not fault) and warms the next chunk; the
+// address is formed as an integer, so no pointer past the cache's storage is ever computed.
 constexpr int64_t kPrefetchRows = 8;
 
-inline void prefetch_row(const char* row, int64_t bytes) {
-  for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
+inline void prefetch_row(const char* base, int64_t row, int64_t bytes) {
+  const uintptr_t at = reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(row * bytes);
+  for (int64_t b = 0; b < bytes; b += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(at + static_cast<uintptr_t>(b)), _MM_HINT_T0);
+  }
 }
 
 // Each of the G score rows s[g * n .. g * n + n) becomes exp(s - m[g]) with m[g] its maximum and
@@ -77,7 +81,7 @@ SLKV_AVX512 void chunk_avx512(const float* q, int64_t hd, float scale, const voi
   const auto* kb = static_cast<const char*>(keys);
   const auto* vb = static_cast<const char*>(values);
   for (int64_t j = 0; j < n; ++j) {
-    prefetch_row(kb + (j + kPrefetchRows) * row_bytes, row_bytes);
+    prefetch_row(kb, j + kPrefetchRows, row_bytes);
     __m512 dot[G];
     for (int g = 0; g < G; ++g) dot[g] = _mm512_setzero_ps();
     for (int64_t d = 0; d < hd; d += 16) {
@@ -93,7 +97,7 @@ SLKV_AVX512 void chunk_avx512(const float* q, int64_t hd, float scale, const voi
     for (int g = 0; g < G; ++g)
       for (int u = 0; u < 4; ++u) a[g][u] = _mm512_setzero_ps();
     for (int64_t j = 0; j < n; ++j) {
-      if (d0 == 0) prefetch_row(vb + (j + kPrefetchRows) * row_bytes, row_bytes);
+      if (d0 == 0) prefetch_row(vb, j + kPrefetchRows, row_bytes);
       const void* row = vb + j * row_bytes;
       __m512 v[4];
       for (int u = 0; u < 4; ++u) v[u] = load16<T>(row, d0 + 16 * u);
@@ -141,7 +145,7 @@ SLKV_AVX2 void chunk_avx2(const float* q, int64_t hd, float scale, const void* k
   const auto* kb = static_cast<const char*>(keys);
   const auto* vb = static_cast<const char*>(values);
   for (int64_t j = 0; j < n; ++j) {
-    prefetch_row(kb + (j + kPrefetchRows) * row_bytes, row_bytes);
+    prefetch_row(kb, j + kPrefetchRows, row_bytes);
     __m256 dot[G];
     for (int g = 0; g < G; ++g) dot[g] = _mm256_setzero_ps();
     for (int64_t d = 0; d < hd; d += 8) {
@@ -156,7 +160,7 @@ SLKV_AVX2 void chunk_avx2(const float* q, int64_t hd, float scale, const void* k
     __m256 a[G][2];
     for (int g = 0; g < G; ++g) a[g][0] = a[g][1] = _mm256_setzero_ps();
     for (int64_t j = 0; j < n; ++j) {
-      if (d0 == 0) prefetch_row(vb + (j + kPrefetchRows) * row_bytes, row_bytes);
+      if (d0 == 0) prefetch_row(vb, j + kPrefetchRows, row_bytes);
       const void* row = vb + j * row_bytes;
       const __m256 v0 = load8<T>(row, d0), v1 = load8<T>(row, d0 + 8);
       for (int g = 0; g < G; ++g) {

@@ -105,18 +105,19 @@ constexpr int64_t kParallelMinElements = int64_t{1} << 16;
 // Software prefetch this many bytes ahead of the weight row being read. One decode step streams
 // every weight once (Gemma 3's Q8_0 LM head alone is 178 MB); the per-row kernels stall on
 // their loads, and the hardware prefetcher alone kept this machine at about half its read
-// bandwidth (docs/benchmarks.md, "Decode: weight prefetch").
+// bandwidth (docs/benchmarks.md, "Streaming decode, ...").
 constexpr int64_t kPrefetchBytes = 8192;
 
-// Prefetches [begin, end) clipped to the weight's last byte `limit`, one call per cache line.
-inline void prefetch_range(const uint8_t* begin, const uint8_t* end, const uint8_t* limit) {
+// Prefetches bytes [from, to) past `base`, clipped to `size` (the weight's bytes past base), one
+// call per cache line; addresses are integers, so no pointer past the weight is computed.
+inline void prefetch_range(const uint8_t* base, int64_t from, int64_t to, int64_t size) {
 #if defined(SLKV_Q8_HAVE_X86)
-  end = std::min(end, limit);
-  for (const uint8_t* p = begin; p < end; p += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+  const uintptr_t at = reinterpret_cast<uintptr_t>(base);
+  for (int64_t b = from; b < std::min(to, size); b += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(at + static_cast<uintptr_t>(b)), _MM_HINT_T0);
   }
 #else
-  (void)begin, (void)end, (void)limit;
+  (void)base, (void)from, (void)to, (void)size;
 #endif
 }
 
@@ -196,7 +197,6 @@ void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, c
   }
   const int64_t n_out = out_end - out_begin;
   const uint8_t* rows = weight.data + out_begin * row_bytes;
-  const uint8_t* rows_end = weight.data + out_end * row_bytes;
   const int64_t n_tasks = (n_out + kRowsPerTask - 1) / kRowsPerTask;
   const bool parallel = n_out * in >= kParallelMinElements && omp_get_max_threads() > 1;
 #pragma omp parallel for schedule(dynamic, 4) if (parallel)
@@ -208,8 +208,8 @@ void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, c
       float* yt = y + t * n_out;
       for (int64_t j = j0; j < j1; ++j) {
         if (t == 0) {
-          const uint8_t* row = rows + j * row_bytes;
-          prefetch_range(row + kPrefetchBytes, row + row_bytes + kPrefetchBytes, rows_end);
+          prefetch_range(rows, j * row_bytes + kPrefetchBytes, (j + 1) * row_bytes + kPrefetchBytes,
+                         n_out * row_bytes);
         }
         yt[j] = dot(rows + j * row_bytes, views[t], in);
       }
