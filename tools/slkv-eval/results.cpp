@@ -5,40 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <random>
 
 #include "core/atomic_file.hpp"
+#include "core/bootstrap_mean.hpp"
 #include "core/error.hpp"
 
 namespace slkv::evaltool {
-namespace {
-
-struct Interval {
-  double mean = 0, lo = 0, hi = 0;
-};
-
-// Mean and percentile bootstrap interval (95%, 2000 resamples, seeded).
-Interval bootstrap(const std::vector<double>& x, uint64_t seed) {
-  Interval r;
-  if (x.empty()) return r;
-  double s = 0;
-  for (double v : x) s += v;
-  r.mean = s / static_cast<double>(x.size());
-  std::mt19937_64 rng(seed);
-  constexpr int kResamples = 2000;
-  std::vector<double> means(kResamples);
-  for (int b = 0; b < kResamples; ++b) {
-    double t = 0;
-    for (size_t i = 0; i < x.size(); ++i) t += x[rng() % x.size()];
-    means[static_cast<size_t>(b)] = t / static_cast<double>(x.size());
-  }
-  std::sort(means.begin(), means.end());
-  r.lo = means[static_cast<size_t>(0.025 * kResamples)];
-  r.hi = means[static_cast<size_t>(0.975 * kResamples) - 1];
-  return r;
-}
-
-}  // namespace
 
 nlohmann::json prompt_json(const PromptOutcome& p, const std::vector<EvalMethod>& methods) {
   nlohmann::json j = {{"id", p.id},
@@ -82,7 +54,7 @@ nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMe
     full_mean = full.empty() ? 0 : full_mean / static_cast<double>(full.size());
     for (const EvalMethod& m : methods) {
       const std::vector<double> s = values(m.name, "score");
-      const Interval ci = bootstrap(s, seed);
+      const MeanInterval ci = bootstrap_mean(s, seed);
       auto mean_of = [&](const char* key) {
         const std::vector<double> v = values(m.name, key);
         double t = 0;
@@ -111,7 +83,7 @@ nlohmann::json summarize(const nlohmann::json& prompts, const std::vector<EvalMe
         const std::vector<double> su = values(u.name, "score");
         std::vector<double> diff(s.size());
         for (size_t i = 0; i < s.size(); ++i) diff[i] = s[i] - su[i];
-        const Interval d = bootstrap(diff, seed + 1);
+        const MeanInterval d = bootstrap_mean(diff, seed + 1);
         row["vs_uniform"] = {{"diff", d.mean}, {"ci", {d.lo, d.hi}}};
       }
       rows.push_back(std::move(row));
