@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <string>
@@ -98,40 +99,111 @@ TEST_F(LogicModes, DissociationMasksBothRankingsAgainstTheSameRandomDraws) {
   EXPECT_NE(r.out.find("double dissociation"), std::string::npos) << r.out;
   const auto doc = read_json(out);
   const profile::Profile p = profile::read_profile(prof);
-  const auto top = [&](const std::vector<float>& s) {
+  const auto order_of = [](const std::vector<float>& s) {
     std::vector<int64_t> order(s.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[a] > s[b]; });
+    return order;
+  };
+  const auto name = [](int64_t h) {  // appended piece by piece (GCC 12 -Wrestrict false alarm)
+    std::string n = "L";
+    n += std::to_string(h / 4);
+    n += 'H';
+    n += std::to_string(h % 4);
+    return n;
+  };
+  const std::vector<int64_t> by_logic = order_of(p.scores.logic),
+                             by_surface = order_of(p.scores.surface);
+  const auto top2 = [&](const std::vector<int64_t>& order) {
+    return std::vector<std::string>{name(order[0]), name(order[1])};
+  };
+  // The top 2 of one ranking among the heads outside the other ranking's top 2.
+  const auto disjoint2 = [&](const std::vector<int64_t>& order, const std::vector<int64_t>& other) {
     std::vector<std::string> names;
-    for (int i = 0; i < 2; ++i) {
-      names.push_back("L" + std::to_string(order[i] / 4) + "H" + std::to_string(order[i] % 4));
+    for (int64_t h : order) {
+      if (h == other[0] || h == other[1]) continue;
+      names.push_back(name(h));
+      if (names.size() == 2) break;
     }
     return names;
   };
-  int n_none = 0, n_logic = 0, n_surface = 0, n_random = 0;
+  const auto& probes = doc.at("probes");
+  ASSERT_EQ(probes.size(), doc.at("n_probes").get<size_t>());
+  std::map<std::string, std::vector<double>> metric;  // kind -> per-probe metric (K = 2)
+  std::vector<double> random_mean(probes.size(), 0.0);
+  int n_none = 0, n_random = 0;
   for (const auto& c : doc.at("results")) {
     const std::string kind = c.at("kind");
     const auto heads = c.at("heads").get<std::vector<std::string>>();
     ASSERT_TRUE(c.at("by_family").contains("logic") && c.at("by_family").contains("surface"));
+    const auto values = c.at("probe_metric").get<std::vector<double>>();
+    ASSERT_EQ(values.size(), probes.size());
     if (c.at("k") == 0) {
       ++n_none;
       EXPECT_TRUE(heads.empty());
-    } else if (kind == "top_logic") {
-      ++n_logic;
-      EXPECT_EQ(heads, top(p.scores.logic));
+      continue;
+    }
+    metric[kind] = values;
+    if (kind == "top_logic") {
+      EXPECT_EQ(heads, top2(by_logic));
     } else if (kind == "top_surface") {
-      ++n_surface;
-      EXPECT_EQ(heads, top(p.scores.surface));
+      EXPECT_EQ(heads, top2(by_surface));
+    } else if (kind == "disjoint_logic") {
+      EXPECT_EQ(heads, disjoint2(by_logic, by_surface));
+    } else if (kind == "disjoint_surface") {
+      EXPECT_EQ(heads, disjoint2(by_surface, by_logic));
     } else {
       EXPECT_EQ(kind, "random");
       EXPECT_EQ(heads.size(), 2u);
+      for (size_t i = 0; i < values.size(); ++i) random_mean[i] += values[i] / 3;
       ++n_random;
     }
   }
   EXPECT_EQ(n_none, 1);
-  EXPECT_EQ(n_logic, 1);
-  EXPECT_EQ(n_surface, 1);
   EXPECT_EQ(n_random, 3);
+  EXPECT_EQ(metric.size(), 5u);  // top and disjoint sets of both scores, random
+  // The contrasts are the paired means of the per-probe metrics, and the verdict follows the
+  // intervals.
+  const auto& contrasts = doc.at("contrasts");
+  ASSERT_EQ(contrasts.size(), 2u);
+  for (const auto& c : contrasts) {
+    const std::string sets = c.at("sets");
+    const auto& l = metric.at(sets + "_logic");
+    const auto& s = metric.at(sets + "_surface");
+    double logic_other = 0, logic_random = 0, surface_other = 0, surface_random = 0;
+    int n_logic = 0, n_surface = 0;
+    for (size_t i = 0; i < probes.size(); ++i) {
+      if (probes[i].at("family") == "logic") {
+        logic_other += l[i] - s[i];
+        logic_random += l[i] - random_mean[i];
+        ++n_logic;
+      } else {
+        surface_other += s[i] - l[i];
+        surface_random += s[i] - random_mean[i];
+        ++n_surface;
+      }
+    }
+    ASSERT_GT(n_logic, 0);
+    ASSERT_GT(n_surface, 0);
+    const auto& lp = c.at("logic_probes");
+    const auto& sp = c.at("surface_probes");
+    EXPECT_NEAR(lp.at("vs_other_set").at("mean").get<double>(), logic_other / n_logic, 1e-9);
+    EXPECT_NEAR(lp.at("vs_random").at("mean").get<double>(), logic_random / n_logic, 1e-9);
+    EXPECT_NEAR(sp.at("vs_other_set").at("mean").get<double>(), surface_other / n_surface, 1e-9);
+    EXPECT_NEAR(sp.at("vs_random").at("mean").get<double>(), surface_random / n_surface, 1e-9);
+    for (const auto* x : {&lp.at("vs_other_set"), &lp.at("vs_random"), &sp.at("vs_other_set"),
+                          &sp.at("vs_random")}) {
+      EXPECT_LE(x->at("ci")[0].get<double>(), x->at("mean").get<double>());
+      EXPECT_GE(x->at("ci")[1].get<double>(), x->at("mean").get<double>());
+    }
+    const bool lhalf = lp.at("vs_other_set").at("ci")[1].get<double>() < 0;
+    const bool shalf = sp.at("vs_other_set").at("ci")[1].get<double>() < 0;
+    EXPECT_EQ(c.at("verdict"), lhalf && shalf ? "double dissociation"
+                               : lhalf        ? "logic half only"
+                               : shalf        ? "surface half only"
+                                              : "none");
+  }
+  EXPECT_NE(r.out.find("contrasts, paired over probes"), std::string::npos) << r.out;
 }
 
 }  // namespace

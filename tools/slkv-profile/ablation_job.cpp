@@ -14,6 +14,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "dissociation.hpp"
 #include "engine/generate.hpp"
 #include "profile/answer_judge.hpp"
 #include "profile/probe_runner.hpp"
@@ -96,8 +97,6 @@ ForcedScore force_probe(Session& session, const probes::Probe& probe) {
 
 void print_ablation(const nlohmann::json& results, const ProfileCliOptions& opt, size_t n_probes,
                     const std::string& model_name);
-void print_dissociation(const nlohmann::json& results, const ProfileCliOptions& opt,
-                        size_t n_probes, const std::string& model_name);
 
 }  // namespace
 
@@ -136,7 +135,8 @@ int run_ablation(const ProfileCliOptions& opt) {
   // Conditions: for each K, the top-K set and `draws` random sets.
   struct Condition {
     int64_t k;
-    std::string kind;  // "top" | "random"; dissociation: "top_logic" | "top_surface" | "random"
+    std::string kind;  // "top" | "random"; dissociation: "top_logic" | "top_surface" |
+                       // "disjoint_logic" | "disjoint_surface" | "random" (dissociation.hpp)
     int draw;
     std::vector<int64_t> heads;
   };
@@ -147,6 +147,8 @@ int run_ablation(const ProfileCliOptions& opt) {
       conditions.push_back({k, "top_logic", 0, {ranked.begin(), ranked.begin() + k}});
       conditions.push_back(
           {k, "top_surface", 0, {ranked_surface.begin(), ranked_surface.begin() + k}});
+      conditions.push_back({k, "disjoint_logic", 0, disjoint_top(ranked, ranked_surface, k)});
+      conditions.push_back({k, "disjoint_surface", 0, disjoint_top(ranked_surface, ranked, k)});
     } else {
       conditions.push_back({k, "top", 0, {ranked.begin(), ranked.begin() + k}});
     }
@@ -161,10 +163,38 @@ int run_ablation(const ProfileCliOptions& opt) {
     }
   }
 
+  // A head set already measured (e.g. a disjoint set equal to the top set when the rankings
+  // share no head) is not run again: the run is deterministic, so its results are copied.
+  std::map<std::vector<int64_t>, size_t> measured;  // sorted heads -> index in results
+  size_t n_runs = 0;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    std::vector<int64_t> key = conditions[i].heads;
+    std::sort(key.begin(), key.end());
+    if (measured.emplace(key, i).second) ++n_runs;
+  }
+  measured.clear();
+
   Session session(*lm.model);
-  Progress progress("ablation", conditions.size() * probe_set.size(), !opt.quiet);
+  Progress progress("ablation", n_runs * probe_set.size(), !opt.quiet);
   nlohmann::json results = nlohmann::json::array();
   for (const Condition& c : conditions) {
+    nlohmann::json heads = nlohmann::json::array();
+    for (int64_t h : c.heads) {
+      heads.push_back("L" + std::to_string(h / config.n_heads) + "H" +
+                      std::to_string(h % config.n_heads));
+    }
+    std::vector<int64_t> key = c.heads;
+    std::sort(key.begin(), key.end());
+    if (const auto it = measured.find(key); it != measured.end()) {
+      nlohmann::json copy = results[it->second];
+      copy["k"] = c.k;
+      copy["kind"] = c.kind;
+      copy["draw"] = c.draw;
+      copy["heads"] = heads;
+      results.push_back(std::move(copy));
+      continue;
+    }
+    measured.emplace(key, results.size());
     std::vector<uint8_t> mask(static_cast<size_t>(n_heads_total), 0);  // [n_layers, n_heads]
     for (int64_t h : c.heads) mask[static_cast<size_t>(h)] = 1;
     session.set_head_mask(mask);
@@ -172,6 +202,7 @@ int run_ablation(const ProfileCliOptions& opt) {
     double token_accuracy = 0, gold_log_prob = 0;  // teacher-forced: means over probes
     // Per needle family: probes, metric sum, log-prob sum (for the double dissociation).
     std::map<std::string, std::array<double, 3>> by_family;
+    std::vector<double> probe_metric;  // teacher-forced: gold log-prob per token; else 0/1
     for (const probes::Probe& p : probe_set) {
       double metric = 0, lp = 0;
       if (opt.teacher_force) {
@@ -190,6 +221,7 @@ int run_ablation(const ProfileCliOptions& opt) {
       fam[0] += 1;
       fam[1] += metric;
       fam[2] += lp;
+      probe_metric.push_back(opt.teacher_force ? lp : metric);
       progress.advance();
     }
     nlohmann::json families = nlohmann::json::object();
@@ -197,11 +229,6 @@ int run_ablation(const ProfileCliOptions& opt) {
       families[name] = {{"n_probes", f[0]},
                         {"accuracy", f[1] / f[0]},
                         {"mean_gold_log_prob", opt.teacher_force ? f[2] / f[0] : 0.0}};
-    }
-    nlohmann::json heads = nlohmann::json::array();
-    for (int64_t h : c.heads) {
-      heads.push_back("L" + std::to_string(h / config.n_heads) + "H" +
-                      std::to_string(h % config.n_heads));
     }
     results.push_back(
         {{"k", c.k},
@@ -212,13 +239,24 @@ int run_ablation(const ProfileCliOptions& opt) {
          {"n_success", n_ok},
          {"mean_gold_log_prob", opt.teacher_force ? gold_log_prob : 0.0},
          {"by_family", families},
-         {"heads", heads}});
+         {"heads", heads},
+         {"probe_metric", probe_metric}});
   }
   progress.finish();
   session.set_head_mask({});
 
+  nlohmann::json contrasts;
+  nlohmann::json probes_json = nlohmann::json::array();
+  std::vector<std::string> families;
+  for (const probes::Probe& p : probe_set) {
+    families.emplace_back(probes::family_name(p.family));
+    probes_json.push_back(
+        {{"index", p.index}, {"family", families.back()}, {"template", p.template_name}});
+  }
   if (dissociation) {
-    print_dissociation(results, opt, probe_set.size(), config.name);
+    contrasts = dissociation_contrasts(results, families, opt.bootstrap_seed);
+    print_dissociation(results, contrasts, opt.teacher_force, opt.ablate_profile, probe_set.size(),
+                       config.name);
   } else {
     print_ablation(results, opt, probe_set.size(), config.name);
   }
@@ -236,7 +274,12 @@ int run_ablation(const ProfileCliOptions& opt) {
                        {"probe_config", probe_config_json(pc, haystack, *lm.encoder)},
                        {"draws", opt.ablate_draws},
                        {"seed", opt.seed},
+                       {"probes", probes_json},
                        {"results", results}};
+    if (dissociation) {
+      doc["contrasts"] = contrasts;
+      doc["contrast_bootstrap_seed"] = opt.bootstrap_seed;
+    }
     write_file_atomic(opt.ablate_out, doc.dump(2) + "\n", OutputKind::kText);
   }
   return kExitOk;
@@ -313,82 +356,6 @@ void print_ablation(const nlohmann::json& results, const ProfileCliOptions& opt,
         std::printf("%6lld %12.3f %14.3f       [%.3f, %.3f] %10.3f %12.3f\n",
                     static_cast<long long>(k), top, sum / n, lo, hi, top_lp, sum_lp / n);
       }
-    }
-  }
-}
-
-// Both halves of the double dissociation per needle family and K: the gold log-prob per token
-// (and accuracy) with no head masked, the top K by S_logic, the top K by S_surface, and the
-// random draws (mean [min, max] of the log-prob over draws).
-void print_dissociation(const nlohmann::json& results, const ProfileCliOptions& opt,
-                        size_t n_probes, const std::string& model_name) {
-  std::printf("double dissociation on %zu probes (%s), rankings S_logic and S_surface from %s\n",
-              n_probes, model_name.c_str(), opt.ablate_profile.c_str());
-  std::printf("metric: %s\n", opt.teacher_force
-                                  ? "teacher-forced mean gold log-prob per token (acc: gold-token "
-                                    "accuracy)"
-                                  : "greedy needle success rate (no log-prob)");
-  std::set<std::string> family_names;
-  for (const auto& r : results) {
-    for (const auto& [name, f] : r["by_family"].items()) family_names.insert(name);
-  }
-  for (int64_t k : opt.ablate_k) {
-    if (k == 0) continue;
-    std::set<std::string> logic_heads, shared;
-    for (const auto& r : results) {
-      if (r["k"] == k && r["kind"] == "top_logic") {
-        for (const auto& h : r["heads"]) logic_heads.insert(h.get<std::string>());
-      }
-    }
-    std::string shared_list;
-    for (const auto& r : results) {
-      if (r["k"] != k || r["kind"] != "top_surface") continue;
-      for (const auto& h : r["heads"]) {
-        if (logic_heads.count(h.get<std::string>())) {
-          shared_list += (shared_list.empty() ? "" : " ") + h.get<std::string>();
-        }
-      }
-    }
-    std::printf("K = %lld: top-K logic and top-K surface sets share: %s\n",
-                static_cast<long long>(k), shared_list.empty() ? "none" : shared_list.c_str());
-  }
-  std::printf("%-10s %4s %16s %16s %16s %30s\n", "family", "K", "none logp (acc)", "top-logic",
-              "top-surface", "random mean [min, max] (acc)");
-  for (const std::string& fam : family_names) {
-    const auto value = [&](const nlohmann::json& r, const char* what) {
-      return r["by_family"].contains(fam) ? r["by_family"][fam][what].get<double>() : 0.0;
-    };
-    double none_lp = 0, none_acc = 0;
-    for (const auto& r : results) {
-      if (r["k"] == 0) {
-        none_lp = value(r, "mean_gold_log_prob");
-        none_acc = value(r, "accuracy");
-      }
-    }
-    for (int64_t k : opt.ablate_k) {
-      if (k == 0) continue;
-      double tl = 0, tl_acc = 0, ts = 0, ts_acc = 0, sum = 0, sum_acc = 0, lo = 1e300, hi = -1e300;
-      int n = 0;
-      for (const auto& r : results) {
-        if (r["k"] != k) continue;
-        const double lp = value(r, "mean_gold_log_prob"), acc = value(r, "accuracy");
-        if (r["kind"] == "top_logic") {
-          tl = lp;
-          tl_acc = acc;
-        } else if (r["kind"] == "top_surface") {
-          ts = lp;
-          ts_acc = acc;
-        } else {
-          sum += lp;
-          sum_acc += acc;
-          lo = std::min(lo, lp);
-          hi = std::max(hi, lp);
-          ++n;
-        }
-      }
-      std::printf("%-10s %4lld %8.3f (%.2f) %8.3f (%.2f) %8.3f (%.2f) %8.3f [%.3f, %.3f] (%.2f)\n",
-                  fam.c_str(), static_cast<long long>(k), none_lp, none_acc, tl, tl_acc, ts, ts_acc,
-                  n ? sum / n : 0.0, n ? lo : 0.0, n ? hi : 0.0, n ? sum_acc / n : 0.0);
     }
   }
 }

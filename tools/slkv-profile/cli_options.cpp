@@ -156,8 +156,9 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
   app.add_option("--ablate-rank", opt.ablate_rank,
                  "heads to mask first: 'combined' norm(S_surface) + norm(S_logic), 'surface' or "
                  "'logic' (the two halves of the double dissociation), or 'dissociation': "
-                 "the top K by S_logic and by S_surface against the same random draws, per "
-                 "needle family")
+                 "the top K by S_logic and by S_surface, and the top K of each outside the "
+                 "other's top K, against the same random draws, per needle family, with paired "
+                 "contrasts and bootstrap intervals (seed --bootstrap-seed)")
       ->check(CLI::IsMember({"combined", "surface", "logic", "dissociation"}));
   app.add_option("--ablate-draws", opt.ablate_draws, "random head sets per K")
       ->check(CLI::Range(1, 100));
