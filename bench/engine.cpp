@@ -79,6 +79,35 @@ double sgemm_peak_gflops(int n, double* cpu_gflops) {
   return best;
 }
 
+// OpenBLAS sgemm on the model's own projection shapes (q, k, v, o, gate, up, down) with m
+// tokens, laid out as the engine calls it (x [m, in] times w [out, in] transposed), all threads
+// on each call, best of 3 per shape: their FLOPs over their summed times. The ceiling the
+// projections could reach with f32 weights and no dequantization, to read the prefill share
+// against (the square 2048^3 peak is the yardstick; these shapes are smaller).
+double projection_sgemm_gflops(const slkv::ModelConfig& c, int m) {
+  const int q = static_cast<int>(c.n_heads * c.head_dim),
+            kv = static_cast<int>(c.n_kv_heads * c.head_dim);
+  const int h = static_cast<int>(c.hidden), f = static_cast<int>(c.ffn_hidden);
+  const int shapes[][2] = {{q, h}, {kv, h}, {kv, h}, {h, q}, {f, h}, {f, h}, {h, f}};  // {out, in}
+  openblas_set_num_threads(omp_get_max_threads());
+  double flops = 0, secs = 0;
+  for (const auto& sh : shapes) {
+    const int out = sh[0], in = sh[1];
+    std::vector<float> x(static_cast<size_t>(m) * in, 0.5f),
+        w(static_cast<size_t>(out) * in, 0.25f), y(static_cast<size_t>(m) * out);
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      const auto t0 = Clock::now();
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, out, in, 1.0f, x.data(), in, w.data(),
+                  in, 0.0f, y.data(), out);
+      best = std::min(best, seconds_since(t0));
+    }
+    flops += 2.0 * m * out * in;
+    secs += best;
+  }
+  return flops / secs / 1e9;
+}
+
 // FLOPs of a forward over tokens at positions [past, past + n) with logits for the last one:
 // 2 per multiply-add in every projection, and 4 * head_dim per (query head, visible key).
 double forward_flops(const slkv::ModelConfig& c, int64_t past, int64_t n) {
@@ -188,6 +217,12 @@ int main(int argc, char** argv) {
         "second x threads), load average %.2f, decode attention %s\n",
         argv[1], omp_get_max_threads(), peak, cpu_peak, load_average(),
         decode_kernel_name(slkv::detail::decode_isa(c.head_dim)));
+    const int proj_m = static_cast<int>(batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
+    const double proj = projection_sgemm_gflops(c, proj_m);
+    std::printf(
+        "OpenBLAS sgemm on the model's projection shapes at %d tokens: %.1f GFLOP/s, %.1f%% of "
+        "the 2048^3 peak\n",
+        proj_m, proj, 100 * proj / peak);
     std::printf("%-8s %8s %10s %10s %8s %10s %9s\n", "phase", "tokens", "seconds", "tokens/s",
                 "GFLOP/s", "% of peak", "cpu s");
     for (const std::string& kv : kv_types)

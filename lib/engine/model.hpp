@@ -40,7 +40,8 @@ using LogitsSink = std::function<void(int64_t token_index, std::span<const float
 
 class Session {
  public:
-  explicit Session(const Model& model, int64_t max_batch = 512);
+  static constexpr int64_t kDefaultMaxBatch = 512;
+  explicit Session(const Model& model, int64_t max_batch = kDefaultMaxBatch);
 
   // Runs `tokens` at positions n_past(), n_past()+1, ... and appends them to the cache.
   void forward(std::span<const int32_t> tokens, LogitsRows rows, const LogitsSink& sink);
