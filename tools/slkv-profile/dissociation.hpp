@@ -4,8 +4,9 @@
 // set and the random sets do, with bootstrap intervals over probes.
 //
 // Sets per K: the top K by S_logic and by S_surface ("top"), and the top K by each score among
-// the heads outside the other score's top K ("disjoint": the heads specific to one score, so a
-// copy head ranked high by both cannot carry both halves).
+// the heads outside the other score's top K ("disjoint": disjoint from the other score's top K,
+// so a copy head ranked high by both cannot carry both halves; the two disjoint sets can still
+// share heads ranked just below both top Ks).
 //
 // The contrasts compare conditions probe by probe (the same probes under every mask, so the
 // unmasked value cancels): on logic probes, metric(logic set) - metric(surface set) and
