@@ -165,14 +165,14 @@ int run_ablation(const ProfileCliOptions& opt) {
 
   // A head set already measured (e.g. a disjoint set equal to the top set when the rankings
   // share no head) is not run again: the run is deterministic, so its results are copied.
-  std::map<std::vector<int64_t>, size_t> measured;  // sorted heads -> index in results
-  size_t n_runs = 0;
-  for (size_t i = 0; i < conditions.size(); ++i) {
-    std::vector<int64_t> key = conditions[i].heads;
-    std::sort(key.begin(), key.end());
-    if (measured.emplace(key, i).second) ++n_runs;
-  }
-  measured.clear();
+  const auto head_set = [](std::vector<int64_t> heads) {
+    std::sort(heads.begin(), heads.end());
+    return heads;
+  };
+  std::set<std::vector<int64_t>> distinct;
+  for (const Condition& c : conditions) distinct.insert(head_set(c.heads));
+  const size_t n_runs = distinct.size();
+  std::map<std::vector<int64_t>, size_t> measured;  // head set -> index in results
 
   Session session(*lm.model);
   Progress progress("ablation", n_runs * probe_set.size(), !opt.quiet);
@@ -183,8 +183,7 @@ int run_ablation(const ProfileCliOptions& opt) {
       heads.push_back("L" + std::to_string(h / config.n_heads) + "H" +
                       std::to_string(h % config.n_heads));
     }
-    std::vector<int64_t> key = c.heads;
-    std::sort(key.begin(), key.end());
+    const std::vector<int64_t> key = head_set(c.heads);
     if (const auto it = measured.find(key); it != measured.end()) {
       nlohmann::json copy = results[it->second];
       copy["k"] = c.k;
