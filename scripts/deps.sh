@@ -6,6 +6,7 @@ set -euo pipefail
 slkv_packages=(build-essential cmake ninja-build pkg-config git unzip python3 python3-pip python3-venv
   libopenblas-dev libhdf5-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libxxhash-dev
   libgtest-dev libgmock-dev clang-format
+  libdnnl-dev  # optional (SLKV_ONEDNN=AUTO): packed prefill weights
   libopenmpi-dev openmpi-bin)  # optional (SLKV_MPI=AUTO); 12.5 MB download, so CI runs the MPI tests
 
 slkv_install_deps() {

@@ -22,6 +22,37 @@ Model::Model(ModelConfig config, const WeightSource& source) : config_(std::move
   weights_ = spec->bind(config_, source);
 }
 
+int64_t Model::pack_prefill_weights() {
+  std::vector<PackedLayer> packed(weights_.layers.size());
+  int64_t bytes = 0;
+  auto pack = [&bytes](const TensorInfo* w) {
+    auto p = std::make_unique<PackedLinear>(*w);
+    bytes += p->bytes();
+    return p;
+  };
+  if (packed_.empty()) {
+    for (size_t il = 0; il < packed.size(); ++il) {
+      const LayerWeights& lw = weights_.layers[il];
+      PackedLayer& pl = packed[il];
+      pl.wq = pack(lw.wq);
+      pl.wk = pack(lw.wk);
+      pl.wv = pack(lw.wv);
+      pl.wo = pack(lw.wo);
+      pl.w_gate = pack(lw.w_gate);
+      pl.w_up = pack(lw.w_up);
+      pl.w_down = pack(lw.w_down);
+    }
+    packed_ = std::move(packed);
+    return bytes;
+  }
+  for (const PackedLayer& pl : packed_) {
+    for (const auto* p : {&pl.wq, &pl.wk, &pl.wv, &pl.wo, &pl.w_gate, &pl.w_up, &pl.w_down}) {
+      bytes += (*p)->bytes();
+    }
+  }
+  return bytes;
+}
+
 Session::Session(const Model& model, int64_t max_batch)
     : model_(model),
       max_batch_(std::max<int64_t>(1, max_batch)),
@@ -157,10 +188,11 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
   row_sum_.resize(static_cast<size_t>(n * c.n_heads));
 
   auto bias = [](const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); };
+  const PackedLayer* pl = model_.packed_layer(il);
   rms_norm(x_.data(), lw.attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  linear(*lw.wq, xn_.data(), n, q_.data(), bias(lw.q_bias), scratch_);
-  linear(*lw.wk, xn_.data(), n, k_.data(), bias(lw.k_bias), scratch_);
-  linear(*lw.wv, xn_.data(), n, v_.data(), bias(lw.v_bias), scratch_);
+  linear(*lw.wq, xn_.data(), n, q_.data(), bias(lw.q_bias), scratch_, pl ? pl->wq.get() : nullptr);
+  linear(*lw.wk, xn_.data(), n, k_.data(), bias(lw.k_bias), scratch_, pl ? pl->wk.get() : nullptr);
+  linear(*lw.wv, xn_.data(), n, v_.data(), bias(lw.v_bias), scratch_, pl ? pl->wv.get() : nullptr);
   if (!lw.q_norm.empty()) {
     rms_norm(q_.data(), lw.q_norm.data(), n * c.n_heads, hd, c.norm_eps, q_.data());
     rms_norm(k_.data(), lw.k_norm.data(), n * c.n_kv_heads, hd, c.norm_eps, k_.data());
@@ -208,7 +240,7 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
       }
     }
   }
-  linear(*lw.wo, attn_.data(), n, xn_.data(), nullptr, scratch_);
+  linear(*lw.wo, attn_.data(), n, xn_.data(), nullptr, scratch_, pl ? pl->wo.get() : nullptr);
   if (!lw.post_attn_norm.empty()) {
     rms_norm(xn_.data(), lw.post_attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   }
@@ -222,15 +254,18 @@ void Session::mlp_block(int64_t il, int64_t n) {
   const LayerWeights& lw = w.layers[static_cast<size_t>(il)];
   gate_.resize(static_cast<size_t>(n * c.ffn_hidden));
   up_.resize(static_cast<size_t>(n * c.ffn_hidden));
+  const PackedLayer* pl = model_.packed_layer(il);
   rms_norm(x_.data(), lw.ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  linear(*lw.w_gate, xn_.data(), n, gate_.data(), nullptr, scratch_);
-  linear(*lw.w_up, xn_.data(), n, up_.data(), nullptr, scratch_);
+  linear(*lw.w_gate, xn_.data(), n, gate_.data(), nullptr, scratch_,
+         pl ? pl->w_gate.get() : nullptr);
+  linear(*lw.w_up, xn_.data(), n, up_.data(), nullptr, scratch_, pl ? pl->w_up.get() : nullptr);
   if (w.activation == Activation::kSilu) {
     silu_mul(gate_.data(), up_.data(), n * c.ffn_hidden);
   } else {
     gelu_tanh_mul(gate_.data(), up_.data(), n * c.ffn_hidden);
   }
-  linear(*lw.w_down, gate_.data(), n, xn_.data(), nullptr, scratch_);
+  linear(*lw.w_down, gate_.data(), n, xn_.data(), nullptr, scratch_,
+         pl ? pl->w_down.get() : nullptr);
   if (!lw.post_ffn_norm.empty()) {
     rms_norm(xn_.data(), lw.post_ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   }

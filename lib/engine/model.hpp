@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -13,11 +14,17 @@
 #include "engine/attention_tap.hpp"
 #include "engine/kv_cache.hpp"
 #include "engine/ops.hpp"
+#include "engine/packed_linear.hpp"
 #include "engine/rope.hpp"
 #include "engine/weight_source.hpp"
 #include "model/model_config.hpp"
 
 namespace slkv {
+
+// One layer's projection weights packed for prompt batches (engine/packed_linear.hpp).
+struct PackedLayer {
+  std::unique_ptr<PackedLinear> wq, wk, wv, wo, w_gate, w_up, w_down;
+};
 
 class Model {
  public:
@@ -28,9 +35,22 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }
 
+  // Packs every layer's seven projection weights for prompt batches: dequantized once to f32
+  // in oneDNN's blocked layout, so Sessions' many-row products skip the per-call dequantize
+  // and pack (docs/benchmarks.md measures the prefill gain). Costs 4 bytes per packed weight
+  // element, resident; the LM head is not packed. Decode (few rows) is unchanged. Returns the
+  // bytes packed; idempotent. Throws slkv::Error when slkv was built without oneDNN. Call it
+  // before any Session runs: it is not safe against a concurrent forward.
+  int64_t pack_prefill_weights();
+  // nullptr unless pack_prefill_weights() ran.
+  const PackedLayer* packed_layer(int64_t layer) const {
+    return packed_.empty() ? nullptr : &packed_[static_cast<size_t>(layer)];
+  }
+
  private:
   ModelConfig config_;
   ModelWeights weights_;
+  std::vector<PackedLayer> packed_;  // [n_layers] or empty
 };
 
 enum class LogitsRows { kNone, kLast, kAll };

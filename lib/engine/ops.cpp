@@ -12,6 +12,7 @@
 #include "core/parallel_guard.hpp"
 #include "engine/matvec.hpp"
 #include "engine/matvec_int8.hpp"
+#include "engine/packed_linear.hpp"
 #include "engine/softmax_exp.hpp"
 #include "model/quant.hpp"
 
@@ -41,8 +42,19 @@ void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, 
 }
 
 void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
-            LinearScratch& scratch) {
+            LinearScratch& scratch, const PackedLinear* packed) {
   SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
+  if (packed && n_rows > kMatvecMaxRows) {
+    SLKV_CHECK(packed->out() == weight.shape[0] && packed->in() == weight.shape[1],
+               "packed weight does not match " + weight.name);
+    packed->run(x, n_rows, y);
+    if (bias) {
+      for (int64_t t = 0; t < n_rows; ++t) {
+        for (int64_t j = 0; j < packed->out(); ++j) y[t * packed->out() + j] += bias[j];
+      }
+    }
+    return;
+  }
   linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
 }
 

@@ -31,10 +31,13 @@ void use_single_threaded_blas();
 void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, double eps,
               float* y);
 
+class PackedLinear;
+
 // y = x · Wᵀ (+ bias): x [n_rows, in], W = `weight` stored [out, in], y [n_rows, out].
-// `bias` is [out] or nullptr.
+// `bias` is [out] or nullptr. `packed`, when given, is `weight` packed (engine/packed_linear.hpp)
+// and does the product for more than kMatvecMaxRows rows.
 void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
-            LinearScratch& scratch);
+            LinearScratch& scratch, const PackedLinear* packed = nullptr);
 
 // Same, for only the output columns [out_begin, out_end) of W; y is [n_rows, out_end-out_begin].
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,

@@ -26,6 +26,10 @@ namespace {
 constexpr double kLogitAbs = 2e-3;
 constexpr double kArgmaxMargin = 1e-3;
 constexpr double kAttnAbs = 1e-4 + 0.5 / 65535.0;
+// Packed prefill weights sum every projection in oneDNN's order, not OpenBLAS's: Gemma 3's
+// 2,100-token prompt then reaches 1.14e-4 (streamed: 9.5e-5), so those cases allow twice the
+// probability error; logits, argmax and greedy tokens keep the same checks.
+constexpr double kAttnAbsPacked = 2 * kAttnAbs;
 constexpr int64_t kRows = 8;
 
 // Records the softmax rows of the last kRows prompt positions: [layer][head][row][key].
@@ -62,12 +66,13 @@ class LastRows : public AttentionObserver {
 };
 
 struct ParityCase {
-  std::string name;    // golden prefix
-  std::string prompt;  // short | long
+  std::string name;     // golden prefix
+  std::string prompt;   // short | long
+  bool packed = false;  // prefill through Model::pack_prefill_weights (oneDNN), same tolerances
 };
 
 std::string case_name(const ::testing::TestParamInfo<ParityCase>& info) {
-  return info.param.name + "_" + info.param.prompt;
+  return info.param.name + "_" + info.param.prompt + (info.param.packed ? "_packed" : "");
 }
 
 class HfParity : public ::testing::TestWithParam<ParityCase> {};
@@ -102,6 +107,10 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
   auto checkpoint = Checkpoint::open(model_path.string());
   CheckpointWeights weights(*checkpoint);
   Model model(checkpoint->config(), weights);
+  if (pc.packed) {
+    if (!PackedLinear::available()) GTEST_SKIP() << "built without oneDNN";
+    model.pack_prefill_weights();
+  }
   const ModelConfig& c = model.config();
   const int64_t T = static_cast<int64_t>(prompt.size());
   ASSERT_EQ(attn_dims, (std::vector<int64_t>{c.n_layers, c.n_heads, kRows, T}));
@@ -140,7 +149,8 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
   for (size_t i = 0; i < attn.size(); ++i) {
     const double err = std::abs(taps.rows()[i] - attn[i] / 65535.0);
     max_attn_err = std::max(max_attn_err, err);
-    ASSERT_LE(err, kAttnAbs) << "flat index " << i << " of [layer, head, row, key]";
+    ASSERT_LE(err, pc.packed ? kAttnAbsPacked : kAttnAbs)
+        << "flat index " << i << " of [layer, head, row, key]";
   }
   // Greedy continuation from the same session (no stop condition, as the reference).
   std::vector<int32_t> got;
@@ -152,9 +162,10 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
     next = argmax(session.forward_last(one));
   }
   EXPECT_EQ(got, greedy);
-  std::printf("%s_%s: T=%lld max|dlogit|=%.3g (argmax checked at %lld of %zu) max|dp|=%.3g\n",
-              pc.name.c_str(), pc.prompt.c_str(), static_cast<long long>(T), max_logit_err,
-              static_cast<long long>(argmax_checked), positions.size(), max_attn_err);
+  std::printf("%s_%s%s: T=%lld max|dlogit|=%.3g (argmax checked at %lld of %zu) max|dp|=%.3g\n",
+              pc.name.c_str(), pc.prompt.c_str(), pc.packed ? " (packed prefill weights)" : "",
+              static_cast<long long>(T), max_logit_err, static_cast<long long>(argmax_checked),
+              positions.size(), max_attn_err);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -164,7 +175,11 @@ INSTANTIATE_TEST_SUITE_P(
                       ParityCase{"tiny_qwen2", "short"}, ParityCase{"tiny_qwen2", "long"},
                       ParityCase{"tiny_gemma3", "short"}, ParityCase{"tiny_gemma3", "long"},
                       ParityCase{"smollm2", "short"}, ParityCase{"smollm2", "long"},
-                      ParityCase{"gemma3", "short"}, ParityCase{"gemma3", "long"}),
+                      ParityCase{"gemma3", "short"}, ParityCase{"gemma3", "long"},
+                      ParityCase{"tiny_qwen2", "long", true},
+                      ParityCase{"tiny_gemma3", "long", true}, ParityCase{"smollm2", "short", true},
+                      ParityCase{"smollm2", "long", true}, ParityCase{"gemma3", "short", true},
+                      ParityCase{"gemma3", "long", true}),
     case_name);
 
 // KvCache::keep on a real model: decoding after keeping a subset of the prompt equals HF with

@@ -77,6 +77,35 @@ TEST_P(TinyModels, PrefillMatchesReference) {
       }
 }
 
+// Packed prefill weights (oneDNN) against the double reference, in batches of 16, 16 and 13
+// rows (all above kMatvecMaxRows, so every projection goes through the packed copy, with two
+// row counts for its one primitive), then decode steps, which do not use it.
+TEST_P(TinyModels, PackedPrefillWeightsMatchReference) {
+  auto m = test::make_tiny_model(GetParam(), 14);
+  Model model(m->config, m->weights);
+  if (!PackedLinear::available()) {
+    EXPECT_THROW(model.pack_prefill_weights(), Error);
+    GTEST_SKIP() << "built without oneDNN";
+  }
+  const int64_t bytes = model.pack_prefill_weights();
+  const ModelConfig& c = m->config;
+  const int64_t per_layer = c.hidden * c.n_heads * c.head_dim * 2 +
+                            c.hidden * c.n_kv_heads * c.head_dim * 2 + 3 * c.hidden * c.ffn_hidden;
+  EXPECT_GE(bytes, per_layer * c.n_layers * 4);
+  EXPECT_EQ(model.pack_prefill_weights(), bytes);  // idempotent
+  ASSERT_NE(model.packed_layer(0), nullptr);
+  const auto tokens = random_tokens(48, c.vocab_size, 5);
+  Session session(model, /*max_batch=*/16);
+  std::vector<float> logits = session.forward_all(std::span(tokens).first(45));
+  for (size_t t = 45; t < tokens.size(); ++t) {
+    const std::vector<float> l = session.forward_last(std::span(tokens).subspan(t, 1));
+    logits.insert(logits.end(), l.begin(), l.end());
+  }
+  const test::ReferenceOutput ref = test::reference_forward(*m, tokens);
+  ASSERT_EQ(logits.size(), ref.logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) ASSERT_NEAR(logits[i], ref.logits[i], kLogitTol) << i;
+}
+
 TEST_P(TinyModels, ChunkedPrefillAndDecodeMatchOneShot) {
   auto m = test::make_tiny_model(GetParam(), 12);
   Model model(m->config, m->weights);

@@ -40,7 +40,8 @@ struct EvalOptions {
   std::string system;
   int64_t max_new = 0;  // 0 = each task's own
   int64_t batch = 512;
-  std::string out;  // results JSON
+  std::string prefill_weights = "streamed";  // --prefill-weights: streamed or packed
+  std::string out;                           // results JSON
   bool resume = false;
   bool progress = true;
   bool timings = true;     // measured times in the results (--no-timings: reproducible bytes)

@@ -84,6 +84,15 @@ int run(const EvalOptions& o, const slkv::dist::MpiWorld& mpi) {
   slkv::Tokenizer tokenizer = slkv::load_tokenizer(*checkpoint);
   slkv::CheckpointWeights weights(*checkpoint);
   slkv::Model model(config, weights);
+  if (o.prefill_weights == "packed") {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t bytes = model.pack_prefill_weights();
+    if (o.progress && mpi.root()) {
+      std::fprintf(stderr, "eval: packed the prefill weights: %.0f MiB in %.1f s\n",
+                   static_cast<double>(bytes) / 1048576.0,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
   const std::string fingerprint = checkpoint->fingerprint();
   const slkv_model_desc desc = slkv::compress::model_desc(config, fingerprint);
   std::vector<slkv::evaltool::EvalMethod> methods = slkv::evaltool::build_methods(o, desc);

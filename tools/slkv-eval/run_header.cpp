@@ -26,6 +26,8 @@ RunHeader make_run_header(const EvalOptions& o, const ModelConfig& config,
                 {"pool_kernel", o.pool_kernel},
                 {"granularity", o.granularity},
                 {"batch", o.batch}};
+  // Recorded only when not the default, so the headers of earlier runs stay as they were.
+  if (o.prefill_weights != "streamed") h.settings["prefill_weights"] = o.prefill_weights;
   nlohmann::json plans = nlohmann::json::array();
   h.methods = nlohmann::json::array();
   for (const auto& m : methods) {

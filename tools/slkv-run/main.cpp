@@ -76,6 +76,7 @@ int run(const slkv::run::RunOptions& o) {
   slkv::Tokenizer tokenizer = slkv::load_tokenizer(*checkpoint);
   slkv::CheckpointWeights weights(*checkpoint);
   slkv::Model model(config, weights);
+  if (o.prefill_weights == "packed") model.pack_prefill_weights();
 
   const std::string text = prompt_text(o);
   std::vector<int32_t> prompt;

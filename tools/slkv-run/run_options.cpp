@@ -60,6 +60,12 @@ void setup_run_options(CLI::App& app, RunOptions& o) {
                  "KV cache element type: f32 (default, the reference), f16 or bf16 (half the "
                  "memory, rounded to nearest even)")
       ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  app.add_option("--prefill-weights", o.prefill_weights,
+                 "Weights of prompt batches: streamed (default: dequantized and packed per batch, "
+                 "nothing model-sized resident) or packed (once, at load, in oneDNN's layout: "
+                 "faster prefill, 4 bytes per projection weight resident; f32 products in another "
+                 "summation order). Needs a build with oneDNN")
+      ->check(CLI::IsMember({"streamed", "packed"}));
 }
 
 }  // namespace slkv::run

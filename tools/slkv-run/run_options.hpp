@@ -24,6 +24,7 @@ struct RunOptions {
   std::string decode_logits_out;  // f32 [n_generated, vocab]: the logits each token came from
   std::string matvec = "int8";    // --matvec: decode products, exact (f32) or int8 activations
   std::string kv_type = "f32";    // --kv-type: KV cache element type, f32, f16 or bf16
+  std::string prefill_weights = "streamed";  // --prefill-weights: streamed or packed
 };
 
 void setup_run_options(CLI::App& app, RunOptions& options);
