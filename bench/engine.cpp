@@ -5,11 +5,15 @@
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
 //                           [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
 //                           [--prefill-weights streamed,packed] [--prefill-rounds 1]
+//                           [--prefill-attention tile,sgemm]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
 // as it goes) and/or packed (Model::pack_prefill_weights, oneDNN; the packing time and bytes are
-// printed once). --prefill-rounds: each prefill is run this many times per weight mode, the modes
-// interleaved, and the fastest run is reported; with more than one round the sgemm peak is
-// re-measured before each round and the highest is the yardstick (printed at the end).
+// printed once). --prefill-attention: the products of prefill attention tiles through the
+// AVX-512 tile kernels (engine/attention_tile.hpp; the default where the CPU has them) and/or
+// OpenBLAS sgemm; every weight mode runs with every attention mode. --prefill-rounds: each
+// prefill is run this many times per mode, the modes interleaved, and the fastest run is reported;
+// with more than one round the sgemm peak is re-measured before each round and the highest is the
+// yardstick (printed at the end).
 // --decode-kernel avx512|avx2|tiled: caps the attention kernel of decode steps (default: the
 // best this CPU has), to compare them on one machine.
 // --batch: the Session's largest batch (a longer prompt runs in batches of this many tokens).
@@ -31,10 +35,12 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
 #include "engine/attention_decode.hpp"
+#include "engine/attention_tile.hpp"
 #include "engine/checkpoint_weights.hpp"
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
@@ -184,7 +190,8 @@ int main(int argc, char** argv) {
                  "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
                  "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16] "
                  "[--batch 512] [--decode-kernel avx512|avx2|tiled] "
-                 "[--prefill-weights streamed,packed] [--prefill-rounds 1]\n");
+                 "[--prefill-weights streamed,packed] [--prefill-rounds 1] "
+                 "[--prefill-attention tile,sgemm]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
@@ -192,6 +199,7 @@ int main(int argc, char** argv) {
   int64_t decode_tokens = 16, rounds = 2, batch = 0;  // 0: the Session's default
   int64_t prefill_rounds = 1;
   std::vector<std::string> weight_modes = {"streamed"};
+  std::vector<std::string> attention_modes = {"tile"};
   std::vector<std::string> precisions = {"exact", "int8"};
   std::vector<std::string> kv_types = {"f32"};
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -204,6 +212,15 @@ int main(int argc, char** argv) {
     if (k == "--kv-type") kv_types = split(argv[i + 1]);
     if (k == "--batch") batch = std::stoll(argv[i + 1]);
     if (k == "--prefill-rounds") prefill_rounds = std::max<int64_t>(1, std::stoll(argv[i + 1]));
+    if (k == "--prefill-attention") {
+      attention_modes = split(argv[i + 1]);
+      for (const std::string& m : attention_modes) {
+        if (m != "tile" && m != "sgemm") {
+          std::fprintf(stderr, "bench_engine: --prefill-attention takes tile and/or sgemm\n");
+          return 2;
+        }
+      }
+    }
     if (k == "--prefill-weights") {
       weight_modes = split(argv[i + 1]);
       for (const std::string& m : weight_modes) {
@@ -257,7 +274,10 @@ int main(int argc, char** argv) {
     for (const std::string& kv : kv_types)
       for (int64_t n : prefill) {
         const auto ids = random_prompt(n, c.vocab_size);
-        const size_t nm = weight_modes.size();
+        std::vector<std::pair<std::string, std::string>> modes;  // (weights, attention)
+        for (const std::string& w : weight_modes)
+          for (const std::string& a : attention_modes) modes.emplace_back(w, a);
+        const size_t nm = modes.size();
         std::vector<double> best_s(nm, 1e300), best_cpu(nm, 1e300);
         std::vector<float> last;
         std::optional<slkv::Session> timed;  // the latest run's; decode continues from it
@@ -272,7 +292,8 @@ int main(int argc, char** argv) {
             openblas_set_num_threads(1);  // the engine's setting (ops.hpp)
           }
           for (size_t m = 0; m < nm; ++m) {
-            const slkv::Model& mm = weight_modes[m] == "packed" ? packed_model : model;
+            const slkv::Model& mm = modes[m].first == "packed" ? packed_model : model;
+            slkv::detail::set_attention_tile_allowed(modes[m].second == "tile");
             slkv::Session& session =
                 timed.emplace(mm, batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
             session.set_kv_type(slkv::parse_kv_type(kv));
@@ -291,11 +312,12 @@ int main(int argc, char** argv) {
           const double s = best_s[m], cpu = best_cpu[m];
           const double gf = forward_flops(c, 0, n) / s / 1e9;
           std::printf(
-              "%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f   (%s weights, %s cache %.1f MiB, "
-              "%.1f tokens per CPU second, %.1f%% of the CPU-second peak)\n",
+              "%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f   (%s weights, %s attention, %s "
+              "cache %.1f MiB, %.1f tokens per CPU second, %.1f%% of the CPU-second peak)\n",
               "prefill", static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu,
-              weight_modes[m].c_str(), kv.c_str(), session.cache().bytes_held() / 1048576.0,
-              n / cpu, 100 * forward_flops(c, 0, n) / cpu * omp_get_max_threads() / 1e9 / cpu_peak);
+              modes[m].first.c_str(), modes[m].second.c_str(), kv.c_str(),
+              session.cache().bytes_held() / 1048576.0, n / cpu,
+              100 * forward_flops(c, 0, n) / cpu * omp_get_max_threads() / 1e9 / cpu_peak);
         }
         std::fflush(stdout);
         if (std::find(decode_contexts.begin(), decode_contexts.end(), n) != decode_contexts.end()) {

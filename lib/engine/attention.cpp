@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "engine/attention_decode.hpp"
+#include "engine/attention_tile.hpp"
 #include "engine/ops.hpp"
 #include "engine/softmax_exp.hpp"
 
@@ -16,7 +17,8 @@ namespace slkv {
 namespace {
 
 constexpr int64_t kBlockQ = 64;
-constexpr int64_t kBlockK = 256;
+constexpr int64_t kBlockK = 256;  // a multiple of kKeyPanel
+constexpr int64_t kTileMinTokens = 16;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 bool visible(int64_t query_pos, int64_t key_pos, int64_t window) {
@@ -63,6 +65,36 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
   const int64_t n_tasks = n_streams * n_qblocks;
   use_single_threaded_blas();  // sgemm is called from inside the OpenMP team
+  // The AVX-512 tile kernels read every stream's keys as 32-key panels, packed here once for
+  // all query blocks (worth it from a few query rows per key on; shorter batches use sgemm).
+  const bool tiles = n_tokens >= kTileMinTokens && attention_tile_supported(hd);
+  thread_local std::vector<float> panels;
+  std::vector<int64_t> panel_offset(static_cast<size_t>(n_streams) + 1, 0);
+  if (tiles) {
+    for (int64_t g = 0; g < n_streams; ++g) {
+      panel_offset[static_cast<size_t>(g) + 1] =
+          panel_offset[static_cast<size_t>(g)] + key_panels_size(cache.stream(layer, g).length, hd);
+    }
+    if (static_cast<int64_t>(panels.size()) < panel_offset.back()) {
+      panels.resize(static_cast<size_t>(panel_offset.back()));
+    }
+    int64_t max_blocks = 0;
+    for (int64_t g = 0; g < n_streams; ++g) {
+      max_blocks = std::max(max_blocks, (cache.stream(layer, g).length + kBlockK - 1) / kBlockK);
+    }
+    float* all = panels.data();
+#pragma omp parallel for collapse(2) schedule(dynamic)
+    for (int64_t g = 0; g < n_streams; ++g) {
+      for (int64_t b = 0; b < max_blocks; ++b) {
+        const KvStream st = cache.stream(layer, g);
+        const int64_t first = b * kBlockK;
+        if (first >= st.length) continue;
+        pack_key_panels(st, first, std::min(kBlockK, st.length - first), hd,
+                        all + panel_offset[static_cast<size_t>(g)] + first * hd);
+      }
+    }
+  }
+  const float* panel_base = panels.data();
 
 #pragma omp parallel
   {
@@ -119,15 +151,21 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         const float* kb = st.keys + j0 * hd;    // [nk, hd]
         const float* vb = st.values + j0 * hd;  // [nk, hd]
         if (st.type != KvType::kF32) {          // once per block, shared by the group's query heads
-          kv_decode(st.type, st.keys16 + j0 * hd, tile.kf.data(), nk * hd);
+          if (!tiles) kv_decode(st.type, st.keys16 + j0 * hd, tile.kf.data(), nk * hd);
           kv_decode(st.type, st.values16 + j0 * hd, tile.vf.data(), nk * hd);
           kb = tile.kf.data();
           vb = tile.vf.data();
         }
         // s[r, j] = scale * q[r] . k[j0 + j] for the group's stacked query rows.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
-                    static_cast<int>(nk), static_cast<int>(hd), p.scale, qt, static_cast<int>(q_ld),
-                    kb, static_cast<int>(hd), 0.0f, tile.s.data(), static_cast<int>(kBlockK));
+        if (tiles) {
+          tile_scores(qt, q_ld, rows, panel_base + panel_offset[static_cast<size_t>(g)] + j0 * hd,
+                      nk, hd, p.scale, tile.s.data(), kBlockK);
+        } else {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
+                      static_cast<int>(nk), static_cast<int>(hd), p.scale, qt,
+                      static_cast<int>(q_ld), kb, static_cast<int>(hd), 0.0f, tile.s.data(),
+                      static_cast<int>(kBlockK));
+        }
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t qpos = positions[static_cast<size_t>(t0 + r % nq)];
           float* si = &tile.s[static_cast<size_t>(r * kBlockK)];
@@ -152,10 +190,14 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           m = m_new;
         }
         // acc[r, :] += sum_j e[r, j] * v[j, :]
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
-                    static_cast<int>(hd), static_cast<int>(nk), 1.0f, tile.s.data(),
-                    static_cast<int>(kBlockK), vb, static_cast<int>(hd), 1.0f, tile.acc.data(),
-                    static_cast<int>(hd));
+        if (tiles) {
+          tile_accumulate(tile.s.data(), kBlockK, rows, vb, nk, hd, tile.acc.data());
+        } else {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
+                      static_cast<int>(hd), static_cast<int>(nk), 1.0f, tile.s.data(),
+                      static_cast<int>(kBlockK), vb, static_cast<int>(hd), 1.0f, tile.acc.data(),
+                      static_cast<int>(hd));
+        }
       }
       for (int64_t gh = 0; gh < group; ++gh) {
         const int64_t h = g * group + gh;

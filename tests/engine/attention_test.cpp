@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/attention_decode.hpp"
+#include "engine/attention_tile.hpp"
 
 namespace slkv {
 namespace {
@@ -34,6 +35,24 @@ class DecodeIsaCap {
 
  private:
   DecodeIsa saved_;
+};
+
+// The prefill tile products: the AVX-512 tile kernels where this CPU and head_dim allow them,
+// and always the sgemm path.
+std::vector<bool> tile_modes(int64_t head_dim) {
+  if (attention_tile_supported(head_dim)) return {true, false};
+  return {false};
+}
+
+class TileAllowed {
+ public:
+  explicit TileAllowed(bool allowed) : saved_(detail::set_attention_tile_allowed(allowed)) {}
+  ~TileAllowed() { detail::set_attention_tile_allowed(saved_); }
+  TileAllowed(const TileAllowed&) = delete;
+  TileAllowed& operator=(const TileAllowed&) = delete;
+
+ private:
+  bool saved_;
 };
 
 struct Case {
@@ -77,10 +96,15 @@ TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
   cache.append(0, pos, k.data(), v.data());
   const auto q = random_vec(T * H * hd, 1.5f);
   const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), cs.window};
-  for (DecodeIsa isa : decode_isas(hd)) {  // a one-token batch takes each decode kernel in turn
-    SCOPED_TRACE("decode isa " + std::to_string(static_cast<int>(isa)));
-    const DecodeIsaCap cap(isa);
-    ASSERT_EQ(detail::decode_isa(hd), isa);
+  // A one-token batch takes each decode kernel in turn, a longer one each tile product.
+  const std::vector<DecodeIsa> isas = T == 1 ? decode_isas(hd) : std::vector<DecodeIsa>{};
+  const std::vector<bool> tiles = T == 1 ? std::vector<bool>{} : tile_modes(hd);
+  const size_t n_runs = T == 1 ? isas.size() : tiles.size();
+  for (size_t run = 0; run < n_runs; ++run) {
+    const DecodeIsaCap cap(T == 1 ? isas[run] : detail::decode_isa(hd));
+    const TileAllowed tile(T == 1 ? true : static_cast<bool>(tiles[run]));
+    SCOPED_TRACE(T == 1 ? "decode isa " + std::to_string(static_cast<int>(isas[run]))
+                        : std::string(tiles[run] ? "tile kernels" : "sgemm tiles"));
     std::vector<float> out(T * H * hd), row_max(H * T), row_sum(H * T);
     attention_forward(params, cache, 0, pos, q.data(), out.data(), row_max.data(), row_sum.data());
 
@@ -121,7 +145,10 @@ TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
           if (rows[r] != t) continue;
           for (int64_t j = 0; j < max_keys; ++j) {
             const double want = j < st.length && !std::isinf(s[j]) ? std::exp(s[j] - mx) / sum : 0;
-            ASSERT_NEAR(probs[(h * rows.size() + r) * max_keys + j], want, 1e-6)
+            // Tap rows recompute each score with a plain dot product; sgemm's tile scores
+            // differ from it in the last bits, by more as head_dim grows (256: 1.2e-6 seen).
+            ASSERT_NEAR(probs[(h * rows.size() + r) * max_keys + j], want,
+                        1e-6 * std::max<double>(1.0, hd / 64.0))
                 << "h=" << h << " t=" << t << " j=" << j;
           }
         }
@@ -143,7 +170,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{9, 3, 64, 1000, 1, 300, false},  // window across chunk bounds
                       Case{8, 2, 64, 900, 1, 0, true},      // chunks of a compressed stream
                       Case{7, 1, 128, 600, 1, 0, false},    // 7 heads per KV head: passes 4 + 3
-                      Case{4, 4, 64, 300, 1, 40, true}));   // one head per stream, window
+                      Case{4, 4, 64, 300, 1, 40, true},     // one head per stream, window
+                      Case{5, 1, 16, 0, 77, 0, false},      // tile rows 320 and 65 (remainders)
+                      Case{2, 1, 48, 20, 50, 0, false},     // head_dim 48: three 16-lane columns
+                      Case{4, 1, 256, 0, 90, 30, false}));  // Gemma 3's head_dim, window
 
 }  // namespace
 }  // namespace slkv
@@ -249,6 +279,92 @@ TEST(DecodeAttention, SameBitsForAnyThreadCountAndNanPropagates) {
     attention_forward(params, bad, 0, step, q.data(), out.data(), m.data(), l.data());
     for (int64_t h = 0; h < H; ++h) {
       EXPECT_EQ(std::isnan(out[h * hd]), h < H / G) << "head " << h;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace slkv
+
+namespace slkv {
+namespace {
+
+// The tile kernels alone against double products, within the f32 summation bound
+// gamma_n * sum |a_i b_i| (gamma_n = n u / (1 - n u), u = 2^-24; n + 1 terms for the scale
+// and for the accumulator), on row and key counts that leave partial register tiles and
+// partial 32-key panels, from an f32 and an f16 cache.
+TEST(AttentionTile, KernelsWithinTheSummationBound) {
+  if (!attention_tile_supported(64)) GTEST_SKIP() << "no AVX-512 tile kernels on this CPU";
+  constexpr double u = 1.0 / (1 << 24);
+  auto gamma = [&](int64_t n) { return n * u / (1 - n * u); };
+  std::mt19937 rng(21);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (KvType type : {KvType::kF32, KvType::kF16}) {
+    for (int64_t hd : {16, 48, 64, 256}) {
+      const int64_t n_keys = 300;
+      KvCache cache(1, 1, hd, type);
+      std::vector<float> k(static_cast<size_t>(n_keys * hd)), v(k.size());
+      for (float& x : k) x = normal(rng);
+      for (float& x : v) x = normal(rng);
+      std::vector<int64_t> pos(static_cast<size_t>(n_keys));
+      for (int64_t i = 0; i < n_keys; ++i) pos[static_cast<size_t>(i)] = i;
+      cache.append(0, pos, k.data(), v.data());
+      const KvStream st = cache.stream(0, 0);
+      std::vector<float> keys(k.size()), panels(static_cast<size_t>(key_panels_size(n_keys, hd)));
+      for (int64_t j = 0; j < n_keys; ++j) st.key_row(j, hd, &keys[static_cast<size_t>(j * hd)]);
+      pack_key_panels(st, 0, n_keys, hd, panels.data());
+      for (int64_t rows : {1, 7, 12, 25}) {
+        for (int64_t nk : {1, 31, 32, 33, 256}) {
+          SCOPED_TRACE("hd " + std::to_string(hd) + " rows " + std::to_string(rows) + " nk " +
+                       std::to_string(nk) + (type == KvType::kF16 ? " f16" : " f32"));
+          const int64_t q_ld = hd + 3, s_ld = 260;
+          std::vector<float> q(static_cast<size_t>(rows * q_ld));
+          for (float& x : q) x = normal(rng);
+          std::vector<float> s(static_cast<size_t>(rows * s_ld), 99.0f);
+          const float scale = 0.125f;
+          tile_scores(q.data(), q_ld, rows, panels.data(), nk, hd, scale, s.data(), s_ld);
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t j = 0; j < s_ld; ++j) {
+              const float got = s[static_cast<size_t>(r * s_ld + j)];
+              if (j >= nk) {
+                ASSERT_EQ(got, 99.0f) << "wrote past nk at row " << r << " key " << j;
+                continue;
+              }
+              double exact = 0, mag = 0;
+              for (int64_t d = 0; d < hd; ++d) {
+                const double t = double(q[static_cast<size_t>(r * q_ld + d)]) *
+                                 keys[static_cast<size_t>(j * hd + d)];
+                exact += t;
+                mag += std::abs(t);
+              }
+              ASSERT_LE(std::abs(got - scale * exact), gamma(hd + 1) * scale * mag)
+                  << "score row " << r << " key " << j;
+            }
+          }
+          // acc += p v with p the scores (any values) and a random starting acc.
+          std::vector<float> acc(static_cast<size_t>(rows * hd)), acc0;
+          for (float& x : acc) x = normal(rng);
+          acc0 = acc;
+          std::vector<float> vals(static_cast<size_t>(n_keys * hd));
+          for (int64_t j = 0; j < n_keys; ++j)
+            st.value_row(j, hd, &vals[static_cast<size_t>(j * hd)]);
+          tile_accumulate(s.data(), s_ld, rows, vals.data(), nk, hd, acc.data());
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t d = 0; d < hd; ++d) {
+              double exact = acc0[static_cast<size_t>(r * hd + d)];
+              double mag = std::abs(exact);
+              for (int64_t j = 0; j < nk; ++j) {
+                const double t = double(s[static_cast<size_t>(r * s_ld + j)]) *
+                                 vals[static_cast<size_t>(j * hd + d)];
+                exact += t;
+                mag += std::abs(t);
+              }
+              ASSERT_LE(std::abs(acc[static_cast<size_t>(r * hd + d)] - exact), gamma(nk + 1) * mag)
+                  << "accumulator row " << r << " dim " << d;
+            }
+          }
+        }
+      }
     }
   }
 }

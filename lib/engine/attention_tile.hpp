@@ -1,0 +1,44 @@
+#pragma once
+// AVX-512 products of one prefill attention tile (engine/attention.cpp), used instead of its two
+// sgemm calls when the CPU has AVX-512F and head_dim is a multiple of 16. The sgemm path packs
+// the queries, the key block, the probability tile and the value block on every call and zeroes
+// the score tile first (a quarter of prefill attention's time at 2,048 tokens); here the keys
+// are packed once per layer call into 32-key panels that every query block reads, and the
+// queries, probabilities and values are read where they lie. Products are f32 FMAs in another
+// order than sgemm's (tests/engine/attention_tile_test.cpp checks the summation bound).
+
+#include <cstdint>
+
+#include "engine/kv_cache.hpp"
+
+namespace slkv {
+
+inline constexpr int64_t kKeyPanel = 32;  // keys per panel
+
+// Whether the kernels run here for this head_dim (and the limit below allows them).
+bool attention_tile_supported(int64_t head_dim);
+
+// Floats of the panels of n keys: ceil(n / 32) * 32 * head_dim.
+int64_t key_panels_size(int64_t n_keys, int64_t head_dim);
+
+// Keys [first, first + n) of `stream`, widened to f32, as panels [n_panels][head_dim][32]
+// (keys past n are zero). `panels` holds key_panels_size(n, head_dim) floats.
+void pack_key_panels(const KvStream& stream, int64_t first, int64_t n, int64_t head_dim,
+                     float* panels);
+
+// s[r * s_ld + j] = scale * q[r * q_ld, :] . key j, for r < rows and j < nk, the keys being the
+// first nk of `panels` (a block starting on a panel boundary). Needs attention_tile_supported.
+void tile_scores(const float* q, int64_t q_ld, int64_t rows, const float* panels, int64_t nk,
+                 int64_t head_dim, float scale, float* s, int64_t s_ld);
+
+// acc[r * head_dim + d] += sum_j p[r * p_ld + j] * v[j * head_dim + d], for r < rows, j < nk,
+// d < head_dim. Needs attention_tile_supported.
+void tile_accumulate(const float* p, int64_t p_ld, int64_t rows, const float* v, int64_t nk,
+                     int64_t head_dim, float* acc);
+
+namespace detail {
+// Tests and benchmarks: false keeps attention_forward on the sgemm path. Returns the old value.
+bool set_attention_tile_allowed(bool allowed);
+}  // namespace detail
+
+}  // namespace slkv
