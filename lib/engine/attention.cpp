@@ -67,30 +67,40 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   use_single_threaded_blas();  // sgemm is called from inside the OpenMP team
   // The AVX-512 tile kernels read every stream's keys as 32-key panels, packed here once for
   // all query blocks (worth it from a few query rows per key on; shorter batches use sgemm).
+  // Under a sliding window only the key blocks some query of the batch can see are packed:
+  // stream g's panels start at key index skip[g], a multiple of kBlockK.
   const bool tiles = n_tokens >= kTileMinTokens && attention_tile_supported(hd);
   thread_local std::vector<float> panels;
   std::vector<int64_t> panel_offset(static_cast<size_t>(n_streams) + 1, 0);
+  std::vector<int64_t> skip(static_cast<size_t>(n_streams), 0);
   if (tiles) {
+    const int64_t batch_q_min = *std::min_element(positions.begin(), positions.end());
+    int64_t max_blocks = 0;
     for (int64_t g = 0; g < n_streams; ++g) {
+      const KvStream st = cache.stream(layer, g);
+      if (p.window > 0) {
+        const int64_t first_visible =
+            std::lower_bound(st.positions, st.positions + st.length, batch_q_min - p.window + 1) -
+            st.positions;
+        skip[static_cast<size_t>(g)] = first_visible / kBlockK * kBlockK;
+      }
+      const int64_t n_packed = st.length - skip[static_cast<size_t>(g)];
       panel_offset[static_cast<size_t>(g) + 1] =
-          panel_offset[static_cast<size_t>(g)] + key_panels_size(cache.stream(layer, g).length, hd);
+          panel_offset[static_cast<size_t>(g)] + key_panels_size(n_packed, hd);
+      max_blocks = std::max(max_blocks, (n_packed + kBlockK - 1) / kBlockK);
     }
     if (static_cast<int64_t>(panels.size()) < panel_offset.back()) {
       panels.resize(static_cast<size_t>(panel_offset.back()));
-    }
-    int64_t max_blocks = 0;
-    for (int64_t g = 0; g < n_streams; ++g) {
-      max_blocks = std::max(max_blocks, (cache.stream(layer, g).length + kBlockK - 1) / kBlockK);
     }
     float* all = panels.data();
 #pragma omp parallel for collapse(2) schedule(dynamic)
     for (int64_t g = 0; g < n_streams; ++g) {
       for (int64_t b = 0; b < max_blocks; ++b) {
         const KvStream st = cache.stream(layer, g);
-        const int64_t first = b * kBlockK;
+        const int64_t first = skip[static_cast<size_t>(g)] + b * kBlockK;
         if (first >= st.length) continue;
         pack_key_panels(st, first, std::min(kBlockK, st.length - first), hd,
-                        all + panel_offset[static_cast<size_t>(g)] + first * hd);
+                        all + panel_offset[static_cast<size_t>(g)] + b * kBlockK * hd);
       }
     }
   }
@@ -158,7 +168,11 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         }
         // s[r, j] = scale * q[r] . k[j0 + j] for the group's stacked query rows.
         if (tiles) {
-          tile_scores(qt, q_ld, rows, panel_base + panel_offset[static_cast<size_t>(g)] + j0 * hd,
+          // Blocks before skip[g] are out of every query's window (skipped above).
+          SLKV_CHECK(j0 >= skip[static_cast<size_t>(g)], "attention: key block not packed");
+          tile_scores(qt, q_ld, rows,
+                      panel_base + panel_offset[static_cast<size_t>(g)] +
+                          (j0 - skip[static_cast<size_t>(g)]) * hd,
                       nk, hd, p.scale, tile.s.data(), kBlockK);
         } else {
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),

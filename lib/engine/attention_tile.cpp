@@ -22,6 +22,7 @@ std::atomic<bool> g_allowed{true};
 // the 32 zmm registers.
 constexpr int kScoreRows = 12;
 constexpr int kAccRows = 6;
+constexpr int64_t kAccKeys = 64;
 
 template <int R>
 SLKV_AVX512 void scores_block(const float* q, int64_t q_ld, const float* panel, int64_t hd,
@@ -140,12 +141,19 @@ void tile_accumulate(const float* p, int64_t p_ld, int64_t rows, const float* v,
   static constexpr std::array<std::array<AccumulateFn, kAccRows>, 4> kernels = {
       make_accumulate_row<1>(Seq{}), make_accumulate_row<2>(Seq{}), make_accumulate_row<3>(Seq{}),
       make_accumulate_row<4>(Seq{})};
-  for (int64_t d0 = 0; d0 < head_dim; d0 += 64) {
-    const int64_t c = std::min<int64_t>(4, (head_dim - d0) / 16);
-    for (int64_t r0 = 0; r0 < rows; r0 += kAccRows) {
-      const int64_t r = std::min<int64_t>(kAccRows, rows - r0);
-      kernels[static_cast<size_t>(c - 1)][static_cast<size_t>(r - 1)](
-          p + r0 * p_ld, p_ld, v + d0, nk, head_dim, acc + r0 * head_dim + d0);
+  // Keys in sub-blocks of kAccKeys, so the [kAccKeys, 64] slice of values that every row group
+  // reads stays in L1 (16 KiB); the whole block's slice is 64 KiB. Each accumulator still sums
+  // the keys in order, so the result is the same as without sub-blocks.
+  for (int64_t j0 = 0; j0 < nk; j0 += kAccKeys) {
+    const int64_t nj = std::min(kAccKeys, nk - j0);
+    for (int64_t d0 = 0; d0 < head_dim; d0 += 64) {
+      const int64_t c = std::min<int64_t>(4, (head_dim - d0) / 16);
+      for (int64_t r0 = 0; r0 < rows; r0 += kAccRows) {
+        const int64_t r = std::min<int64_t>(kAccRows, rows - r0);
+        kernels[static_cast<size_t>(c - 1)][static_cast<size_t>(r - 1)](
+            p + r0 * p_ld + j0, p_ld, v + j0 * head_dim + d0, nj, head_dim,
+            acc + r0 * head_dim + d0);
+      }
     }
   }
 }
