@@ -1,8 +1,10 @@
 #pragma once
 // Grouped-query causal attention over the KV cache, in blocks with an online softmax: a
 // prefill never holds more than one [block_q, block_k] score tile per thread. Sliding-window
-// aware (key k is visible from query p iff k <= p and p - k < window). The exact softmax rows
-// of selected queries are recomputed on request with each row's final max and sum.
+// aware (key k is visible from query p iff k <= p and p - k < window). A tile's two products
+// run through the AVX-512 tile kernels (engine/attention_tile.hpp) where the CPU and head_dim
+// allow, through OpenBLAS sgemm otherwise. The exact softmax rows of selected queries are
+// recomputed on request with each row's final max and sum.
 
 #include <cstdint>
 #include <span>
