@@ -212,24 +212,19 @@ int main(int argc, char** argv) {
     if (k == "--kv-type") kv_types = split(argv[i + 1]);
     if (k == "--batch") batch = std::stoll(argv[i + 1]);
     if (k == "--prefill-rounds") prefill_rounds = std::max<int64_t>(1, std::stoll(argv[i + 1]));
-    if (k == "--prefill-attention") {
-      attention_modes = split(argv[i + 1]);
-      for (const std::string& m : attention_modes) {
-        if (m != "tile" && m != "sgemm") {
-          std::fprintf(stderr, "bench_engine: --prefill-attention takes tile and/or sgemm\n");
-          return 2;
+    // A list whose every item is a or b; false (after a message) otherwise.
+    auto modes_of = [&](std::vector<std::string>& dst, const char* a, const char* b) {
+      dst = split(argv[i + 1]);
+      for (const std::string& m : dst) {
+        if (m != a && m != b) {
+          std::fprintf(stderr, "bench_engine: %s takes %s and/or %s\n", k.c_str(), a, b);
+          return false;
         }
       }
-    }
-    if (k == "--prefill-weights") {
-      weight_modes = split(argv[i + 1]);
-      for (const std::string& m : weight_modes) {
-        if (m != "streamed" && m != "packed") {
-          std::fprintf(stderr, "bench_engine: --prefill-weights takes streamed and/or packed\n");
-          return 2;
-        }
-      }
-    }
+      return true;
+    };
+    if (k == "--prefill-attention" && !modes_of(attention_modes, "tile", "sgemm")) return 2;
+    if (k == "--prefill-weights" && !modes_of(weight_modes, "streamed", "packed")) return 2;
     if (k == "--decode-kernel") {
       const std::string v = argv[i + 1];
       using slkv::detail::DecodeIsa;

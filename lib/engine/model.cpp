@@ -23,28 +23,22 @@ Model::Model(ModelConfig config, const WeightSource& source) : config_(std::move
 }
 
 int64_t Model::pack_prefill_weights() {
-  std::vector<PackedLayer> packed(weights_.layers.size());
-  int64_t bytes = 0;
-  auto pack = [&bytes](const TensorInfo* w) {
-    auto p = std::make_unique<PackedLinear>(*w);
-    bytes += p->bytes();
-    return p;
-  };
   if (packed_.empty()) {
+    std::vector<PackedLayer> packed(weights_.layers.size());
     for (size_t il = 0; il < packed.size(); ++il) {
       const LayerWeights& lw = weights_.layers[il];
       PackedLayer& pl = packed[il];
-      pl.wq = pack(lw.wq);
-      pl.wk = pack(lw.wk);
-      pl.wv = pack(lw.wv);
-      pl.wo = pack(lw.wo);
-      pl.w_gate = pack(lw.w_gate);
-      pl.w_up = pack(lw.w_up);
-      pl.w_down = pack(lw.w_down);
+      pl.wq = std::make_unique<PackedLinear>(*lw.wq);
+      pl.wk = std::make_unique<PackedLinear>(*lw.wk);
+      pl.wv = std::make_unique<PackedLinear>(*lw.wv);
+      pl.wo = std::make_unique<PackedLinear>(*lw.wo);
+      pl.w_gate = std::make_unique<PackedLinear>(*lw.w_gate);
+      pl.w_up = std::make_unique<PackedLinear>(*lw.w_up);
+      pl.w_down = std::make_unique<PackedLinear>(*lw.w_down);
     }
-    packed_ = std::move(packed);
-    return bytes;
+    packed_ = std::move(packed);  // only once every layer packed: a throw leaves none
   }
+  int64_t bytes = 0;
   for (const PackedLayer& pl : packed_) {
     for (const auto* p : {&pl.wq, &pl.wk, &pl.wv, &pl.wo, &pl.w_gate, &pl.w_up, &pl.w_down}) {
       bytes += (*p)->bytes();

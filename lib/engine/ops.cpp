@@ -41,6 +41,18 @@ void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, 
   }
 }
 
+namespace {
+
+// y[t, j] += bias[j] for t < n_rows, j < n_out (y is [n_rows, n_out]).
+void add_bias(float* y, const float* bias, int64_t n_rows, int64_t n_out) {
+  for (int64_t t = 0; t < n_rows; ++t) {
+    float* yr = y + t * n_out;
+    for (int64_t j = 0; j < n_out; ++j) yr[j] += bias[j];
+  }
+}
+
+}  // namespace
+
 void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
             LinearScratch& scratch, const PackedLinear* packed) {
   SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
@@ -48,11 +60,7 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
     SLKV_CHECK(packed->out() == weight.shape[0] && packed->in() == weight.shape[1],
                "packed weight does not match " + weight.name);
     packed->run(x, n_rows, y);
-    if (bias) {
-      for (int64_t t = 0; t < n_rows; ++t) {
-        for (int64_t j = 0; j < packed->out(); ++j) y[t * packed->out() + j] += bias[j];
-      }
-    }
+    if (bias) add_bias(y, bias, n_rows, packed->out());
     return;
   }
   linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
@@ -82,12 +90,7 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
   } else {
     linear_range_gemm(weight, out_begin, out_end, x, n_rows, y, scratch);
   }
-  if (bias) {
-    for (int64_t t = 0; t < n_rows; ++t) {
-      float* yr = y + t * n_out;
-      for (int64_t j = 0; j < n_out; ++j) yr[j] += bias[out_begin + j];
-    }
-  }
+  if (bias) add_bias(y, bias + out_begin, n_rows, n_out);
 }
 
 void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,

@@ -2,7 +2,8 @@
 // Dense building blocks of the forward pass, all in f32: RMSNorm, linear layers over stored
 // (possibly quantized) weights, activations. For many rows (prefill) weights are dequantized
 // chunk by chunk into a caller-owned scratch buffer right before each sgemm, so nothing
-// model-sized is resident; for a few rows (decode) engine/matvec.hpp dots the stored blocks.
+// model-sized is resident (unless the caller passes a packed copy: engine/packed_linear.hpp);
+// for a few rows (decode) engine/matvec.hpp dots the stored blocks.
 
 #include <cstdint>
 #include <vector>

@@ -3,7 +3,7 @@
 // construction and reorders it into the blocked layout oneDNN's matmul reads, so a many-row
 // product (a prompt batch) neither dequantizes nor packs the weight again: the default path
 // (ops.hpp, linear_range_gemm) does both on every call. The cost is memory: 4 bytes per weight
-// element stay resident (SmolLM2-135M: 425 MiB for its 30 layers), so it is an option
+// element stay resident (SmolLM2-135M: 405 MiB for its 30 layers), so it is an option
 // (Model::pack_prefill_weights), not the default. Results are f32 products like sgemm's, in a
 // different summation order (tests/engine/packed_linear_test.cpp states the bound).
 //
