@@ -14,41 +14,18 @@
 
 #include "core/error.hpp"
 #include "probes/needle_pools.hpp"
+#include "probes/logic_draw.hpp"
 #include "probes/needles_logic.hpp"
 
 namespace slkv::probes {
 namespace {
 
+using logic_draw::fact;
+using logic_draw::fresh;
+using logic_draw::start;
+
 constexpr int kDemos = 2;
 constexpr const char* kCountables[] = {"books", "coins", "stamps", "shells", "marbles", "pencils"};
-
-Needle start(const char* name, const char* kind, const char* form) {
-  Needle n;
-  n.family = NeedleFamily::kLogic;
-  n.template_name = std::string("logic.") + name;
-  n.answer_kind = kind;
-  n.answer_form = form;
-  return n;
-}
-
-void fact(Needle& n, std::string text) {
-  n.pieces.push_back({std::move(text), PieceRole::kNeedle});
-}
-
-bool taken(const std::vector<std::string>& used, const std::string& s) {
-  return std::find(used.begin(), used.end(), s) != used.end();
-}
-
-// A pool item not in `used`, appended to it.
-template <typename Pool>
-std::string fresh(Rng& r, const Pool& pool, std::vector<std::string>& used) {
-  std::string s;
-  do {
-    s = r.pick(pool);
-  } while (taken(used, s));
-  used.push_back(s);
-  return s;
-}
 
 // One-digit counts x, y; the answer is their sum (which > x, y, so the needle never states it).
 Needle fewshot_sum(Rng& r) {

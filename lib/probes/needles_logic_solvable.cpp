@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "probes/needle_pools.hpp"
+#include "probes/logic_draw.hpp"
 #include "probes/needles_logic.hpp"
 
 namespace slkv::probes {
@@ -25,14 +26,7 @@ constexpr const char* kWrapped[] = {"parcel", "gift", "prize", "souvenir"};
 constexpr const char* kKeptObjects[] = {"coin",  "ring",    "letter", "watch", "medal",
                                         "stone", "feather", "button", "spoon", "whistle"};
 
-Needle start(const char* name, const char* kind, const char* form) {
-  Needle n;
-  n.family = NeedleFamily::kLogic;
-  n.template_name = std::string("logic.") + name;
-  n.answer_kind = kind;
-  n.answer_form = form;
-  return n;
-}
+using logic_draw::start;
 
 template <typename Pool>
 std::pair<std::string, std::string> two_of(Rng& r, const Pool& pool) {
