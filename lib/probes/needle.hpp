@@ -45,6 +45,8 @@ struct Needle {
   //   lookup   the answer is stated in the needle (copied once the right fact is found)
   //   derived  an open answer computed from the facts (a sum), never stated in the prompt
   //   yesno    "Yes" or "No", derived from the facts, never stated in the prompt
+  //   composed the parts stated by two facts, joined (a code, a full name); never stated
+  //            whole in the prompt
   //   choice   one of `choices`, all named in the question
   // A lookup may also list `choices`: the candidates the needle offers (two-hop, elimination).
   std::string answer_form = "lookup";
@@ -56,7 +58,9 @@ struct Needle {
     return choices.empty() ? 0.0 : 1.0 / static_cast<double>(choices.size());
   }
   // The answer is derived and must not occur in the prompt (derived and yesno forms).
-  bool answer_not_in_prompt() const { return answer_form == "derived" || answer_form == "yesno"; }
+  bool answer_not_in_prompt() const {
+    return answer_form == "derived" || answer_form == "yesno" || answer_form == "composed";
+  }
 };
 
 // Concatenated piece texts.

@@ -214,16 +214,20 @@ constexpr int kV1 = static_cast<int>(std::size(kTemplates));
 
 }  // namespace
 
-int n_logic_templates() { return kV1 + n_solvable_logic_templates() + n_fewshot_logic_templates(); }
+int n_logic_templates() {
+  return kV1 + n_solvable_logic_templates() + n_fewshot_logic_templates() +
+         n_compose_logic_templates();
+}
 
 Needle make_logic_needle(int template_index, Rng& rng) {
   SLKV_CHECK(template_index >= 0 && template_index < n_logic_templates(),
              "logic template index out of range");
   const int v3_begin = kV1 + n_solvable_logic_templates();
-  Needle n = template_index < kV1 ? kTemplates[template_index](rng)
-             : template_index < v3_begin
-                 ? make_solvable_logic_needle(template_index - kV1, rng)
-                 : make_fewshot_logic_needle(template_index - v3_begin, rng);
+  const int v4_begin = v3_begin + n_fewshot_logic_templates();
+  Needle n = template_index < kV1        ? kTemplates[template_index](rng)
+             : template_index < v3_begin ? make_solvable_logic_needle(template_index - kV1, rng)
+             : template_index < v4_begin ? make_fewshot_logic_needle(template_index - v3_begin, rng)
+                                         : make_compose_logic_needle(template_index - v4_begin, rng);
   n.template_index = template_index;
   return n;
 }
@@ -231,10 +235,17 @@ Needle make_logic_needle(int template_index, Rng& rng) {
 LogicTemplateSet logic_template_set(std::string_view name) {
   if (name == "v1") return {0, kV1};
   if (name == "v2") return {kV1, kV1 + n_solvable_logic_templates()};
-  if (name == "v3") return {kV1 + n_solvable_logic_templates(), n_logic_templates()};
-  throw Error("unknown logic template set '" + std::string(name) + "' (expected v1, v2 or v3)");
+  const int v3_begin = kV1 + n_solvable_logic_templates();
+  if (name == "v3") return {v3_begin, v3_begin + n_fewshot_logic_templates()};
+  const int v4_begin = v3_begin + n_fewshot_logic_templates();
+  if (name == "v4") return {v4_begin, v4_begin + 2};
+  if (name == "v4-bare") return {v4_begin + 2, v4_begin + 4};
+  throw Error("unknown logic template set '" + std::string(name) +
+              "' (expected v1, v2, v3, v4 or v4-bare)");
 }
 
-std::vector<std::string> logic_template_set_names() { return {"v1", "v2", "v3"}; }
+std::vector<std::string> logic_template_set_names() {
+  return {"v1", "v2", "v3", "v4", "v4-bare"};
+}
 
 }  // namespace slkv::probes

@@ -14,6 +14,9 @@
 //   v3 (indices 15-19, needles_logic_fewshot.cpp): sums, differences, the higher of two scores,
 //      an age choice and a two-hop mentor -> city lookup, each with two worked examples of the
 //      same form before the question (Needle::demos).
+//   v4 (indices 20-21, needles_logic_compose.cpp): composition: a full name joined from a
+//      stated first and family name, stated in that order or swapped, after two worked
+//      examples; v4-bare (indices 22-23): the same two forms without worked examples.
 
 #include <string>
 #include <string_view>
@@ -34,7 +37,7 @@ struct LogicTemplateSet {
   int size() const { return end - begin; }
 };
 inline constexpr const char* kDefaultLogicTemplates = "v2";
-// "v1", "v2" or "v3"; throws slkv::Error naming the known sets on any other name.
+// "v1", "v2", "v3", "v4" or "v4-bare"; throws slkv::Error naming the known sets on any other name.
 LogicTemplateSet logic_template_set(std::string_view name);
 std::vector<std::string> logic_template_set_names();
 
@@ -45,5 +48,9 @@ Needle make_solvable_logic_needle(int index, Rng& rng);
 // v3 templates (needles_logic_fewshot.cpp), indexed from 0.
 int n_fewshot_logic_templates();
 Needle make_fewshot_logic_needle(int index, Rng& rng);
+
+// v4 templates (needles_logic_compose.cpp), indexed from 0.
+int n_compose_logic_templates();
+Needle make_compose_logic_needle(int index, Rng& rng);
 
 }  // namespace slkv::probes

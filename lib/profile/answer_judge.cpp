@@ -36,6 +36,10 @@ bool answer_correct(probes::NeedleFamily family, std::string_view answer_form,
     const auto ref = words(gold);
     return !pred.empty() && ref.size() == 1 && pred.front() == ref.front();
   }
+  if (answer_form == "composed") {  // the whole answer as a run of words: one part alone fails
+    const auto ref = words(gold);
+    return !ref.empty() && contains_run(words(prediction), ref);
+  }
   if (!choices.empty()) {  // choice forms and lookups with candidates
     const auto pred = words(prediction);
     bool named_gold = false;

@@ -2,6 +2,8 @@
 // The success test of a probe's answer, by answer form (probes::Needle::answer_form):
 //   yesno   the first word of the normalised answer is the gold "yes" or "no"
 //           ("Yes, Mara is older." counts; "Mara is older." does not);
+//   composed the normalised answer contains the gold's words as one run ("Leona Okafor" and
+//           "It is Leona Okafor." count; "Leona" and "Okafor Leona" do not);
 //   choice, or any form with candidates (two-hop and elimination lookups): the normalised
 //           answer names the gold option and no other option ("Mara" and "Mara is older"
 //           count; "Mara or Theo" does not);

@@ -43,6 +43,20 @@ TEST(AnswerJudge, OpenFormsUseMethodTest) {
   EXPECT_TRUE(answer_correct(NeedleFamily::kLogic, "lookup", {}, "a coin", "coin"));
 }
 
+TEST(AnswerJudge, ComposedNeedsTheWholeAnswerInOrder) {
+  const auto logic = NeedleFamily::kLogic;
+  EXPECT_TRUE(answer_correct(logic, "composed", {}, "4719", "4719"));
+  EXPECT_TRUE(answer_correct(logic, "composed", {}, "The code is 4719.", "4719"));
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "47", "4719"));
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "47 19", "4719"));
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "1947", "4719"));
+  EXPECT_TRUE(answer_correct(logic, "composed", {}, "Leona Van Dijk", "Leona Van Dijk"));
+  EXPECT_TRUE(answer_correct(logic, "composed", {}, "It is Leona Okafor.", "Leona Okafor"));
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "Leona", "Leona Okafor"));  // F1 would pass
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "Okafor Leona", "Leona Okafor"));
+  EXPECT_FALSE(answer_correct(logic, "composed", {}, "", "Leona Okafor"));
+}
+
 TEST(AnswerJudge, ChanceCorrection) {
   EXPECT_DOUBLE_EQ(slkv::profile::chance_corrected(0.5, 0.5), 0.0);
   EXPECT_DOUBLE_EQ(slkv::profile::chance_corrected(1.0, 0.5), 1.0);
