@@ -8,7 +8,13 @@ build=$1 py=$2 out=$3
 shift 3
 threads=${*:-1 2}
 mkdir -p "$out"
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} OMP_WAIT_POLICY=passive
+export OMP_WAIT_POLICY=passive
+# OpenBLAS took older kernels on the Intel VM the benchmarks were first run on (a CPU model it
+# did not know): force its AVX-512 kernels there, and only where the CPU has AVX-512 (they stop
+# with SIGILL elsewhere).
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
+fi
 models=$("$(dirname "$0")/../scripts/get-model.sh" all 2>/dev/null || true)
 [ -n "$models" ] || models="$HOME/.cache/slkv/models/SmolLM2-135M-Instruct.Q4_1.gguf
 $HOME/.cache/slkv/models/gemma-3-270m-q4_k_m.gguf"
