@@ -55,7 +55,7 @@ Needle v2(int i, slkv::probes::Rng& rng) {
   return slkv::probes::make_logic_needle(set.begin + i, rng);
 }
 
-TEST(LogicTemplateSets, V1V2AndV3AreDisjointRangesOfOneIndexSpace) {
+TEST(LogicTemplateSets, AllSetsAreDisjointRangesOfOneIndexSpace) {
   const auto v1 = slkv::probes::logic_template_set("v1");
   const auto v2 = slkv::probes::logic_template_set("v2");
   EXPECT_EQ(v1.begin, 0);
@@ -64,9 +64,15 @@ TEST(LogicTemplateSets, V1V2AndV3AreDisjointRangesOfOneIndexSpace) {
   EXPECT_EQ(v2.size(), slkv::probes::n_solvable_logic_templates());
   const auto v3 = slkv::probes::logic_template_set("v3");
   EXPECT_EQ(v3.begin, v2.end);
-  EXPECT_EQ(v3.end, slkv::probes::n_logic_templates());
   EXPECT_EQ(v3.size(), slkv::probes::n_fewshot_logic_templates());
-  EXPECT_THROW(slkv::probes::logic_template_set("v4"), slkv::Error);
+  const auto v4 = slkv::probes::logic_template_set("v4");
+  const auto bare = slkv::probes::logic_template_set("v4-bare");
+  EXPECT_EQ(v4.begin, v3.end);
+  EXPECT_EQ(bare.begin, v4.end);
+  EXPECT_EQ(bare.end, slkv::probes::n_logic_templates());
+  EXPECT_EQ(v4.size() + bare.size(), slkv::probes::n_compose_logic_templates());
+  EXPECT_EQ(slkv::probes::logic_template_set_names().size(), 5u);
+  EXPECT_THROW(slkv::probes::logic_template_set("v5"), slkv::Error);
 }
 
 TEST(LogicTemplatesV2, AnswersFollowFromTheNeedleFacts) {
