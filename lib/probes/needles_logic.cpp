@@ -226,8 +226,9 @@ Needle make_logic_needle(int template_index, Rng& rng) {
   const int v4_begin = v3_begin + n_fewshot_logic_templates();
   Needle n = template_index < kV1        ? kTemplates[template_index](rng)
              : template_index < v3_begin ? make_solvable_logic_needle(template_index - kV1, rng)
-             : template_index < v4_begin ? make_fewshot_logic_needle(template_index - v3_begin, rng)
-                                         : make_compose_logic_needle(template_index - v4_begin, rng);
+             : template_index < v4_begin
+                 ? make_fewshot_logic_needle(template_index - v3_begin, rng)
+                 : make_compose_logic_needle(template_index - v4_begin, rng);
   n.template_index = template_index;
   return n;
 }
@@ -244,8 +245,6 @@ LogicTemplateSet logic_template_set(std::string_view name) {
               "' (expected v1, v2, v3, v4 or v4-bare)");
 }
 
-std::vector<std::string> logic_template_set_names() {
-  return {"v1", "v2", "v3", "v4", "v4-bare"};
-}
+std::vector<std::string> logic_template_set_names() { return {"v1", "v2", "v3", "v4", "v4-bare"}; }
 
 }  // namespace slkv::probes

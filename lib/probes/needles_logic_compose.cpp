@@ -28,14 +28,14 @@ using logic_draw::fresh;
 using logic_draw::start;
 
 constexpr int kDemos = 2;
-constexpr const char* kRoles[] = {"pilot",   "captain",  "courier",   "chemist",  "librarian",
-                                  "surgeon", "architect", "jeweller", "navigator", "curator",
+constexpr const char* kRoles[] = {"pilot",   "captain",   "courier",  "chemist",     "librarian",
+                                  "surgeon", "architect", "jeweller", "navigator",   "curator",
                                   "ranger",  "baker",     "glazier",  "cartographer"};
 
 // "The pilot's first name is Leona. The pilot's family name is Okafor." / "Leona Okafor".
 Needle compose_name(Rng& r, bool swapped, bool with_demos) {
-  const std::string name = std::string(swapped ? "compose_name_swapped" : "compose_name") +
-                           (with_demos ? "" : "_bare");
+  const std::string name =
+      std::string(swapped ? "compose_name_swapped" : "compose_name") + (with_demos ? "" : "_bare");
   Needle n = start(name.c_str(), "name", "composed");
   std::vector<std::string> roles, firsts, lasts;
   const std::string role = fresh(r, kRoles, roles);
@@ -67,8 +67,7 @@ Needle name_swapped_bare(Rng& r) { return compose_name(r, true, false); }
 
 using Maker = Needle (*)(Rng&);
 // v4 is the first two, v4-bare the last two (needles_logic.cpp: logic_template_set).
-constexpr Maker kTemplates[] = {name_in_order, name_swapped, name_in_order_bare,
-                                name_swapped_bare};
+constexpr Maker kTemplates[] = {name_in_order, name_swapped, name_in_order_bare, name_swapped_bare};
 
 }  // namespace
 

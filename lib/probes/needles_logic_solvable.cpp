@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "probes/needle_pools.hpp"
 #include "probes/logic_draw.hpp"
+#include "probes/needle_pools.hpp"
 #include "probes/needles_logic.hpp"
 
 namespace slkv::probes {

@@ -1,8 +1,8 @@
 // The v4 and v4-bare logic templates (needles_logic_compose.cpp): the answer joins the two parts
 // the needle states, in the order the question asks for (also when the needle states them
 // swapped); v4's worked examples are right, in the needle's order, and about other people; the
-// joined answer occurs nowhere in the prompt (examples and distractor blocks included). The judge of the
-// "composed" form is tested in tests/profile/answer_judge_test.cpp.
+// joined answer occurs nowhere in the prompt (examples and distractor blocks included). The judge
+// of the "composed" form is tested in tests/profile/answer_judge_test.cpp.
 
 #include <gtest/gtest.h>
 
@@ -65,7 +65,7 @@ TEST(LogicTemplatesV4, AnswersJoinTheTwoStatedPartsInTheAskedOrder) {
         EXPECT_EQ(solve(facts, n.question, &swapped), n.answer);
         EXPECT_EQ(swapped, n.template_name.find("_swapped") != std::string::npos);
         EXPECT_EQ(facts.find(n.answer), std::string::npos);  // never stated whole
-        ASSERT_EQ(n.subjects.size(), 3u);                   // role, first name, family name
+        ASSERT_EQ(n.subjects.size(), 3u);                    // role, first name, family name
         EXPECT_EQ(n.subjects[1] + " " + n.subjects[2], n.answer);
         ASSERT_EQ(n.demos.size(), bare ? 0u : 2u);
         for (const auto& d : n.demos) {

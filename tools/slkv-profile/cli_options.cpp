@@ -100,13 +100,14 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
       ->check(CLI::IsMember({"answer", "fact"}));
   app.add_option("--label-mode", opt.label_mode, "label thresholds: quantile or absolute")
       ->check(CLI::IsMember({"quantile", "absolute"}));
-  app.add_option("--logic-templates", opt.logic_templates,
-                 "logic needle templates: v4 (composition: a full name joined from a stated first "
-                 "and family name, in order or swapped, after two worked examples), v4-bare "
-                 "(the same without worked examples), v3 (v2-like sums, differences, comparisons and a "
-                 "two-hop lookup, each after two worked examples), v2 (forms small models "
-                 "attempt: yes/no and two-way choice comparisons, one-digit sums, two-hop "
-                 "lookups) or v1 (the original seven, for reproducing older profiles)")
+  app.add_option(
+         "--logic-templates", opt.logic_templates,
+         "logic needle templates: v4 (composition: a full name joined from a stated first "
+         "and family name, in order or swapped, after two worked examples), v4-bare "
+         "(the same without worked examples), v3 (v2-like sums, differences, comparisons and a "
+         "two-hop lookup, each after two worked examples), v2 (forms small models "
+         "attempt: yes/no and two-way choice comparisons, one-digit sums, two-hop "
+         "lookups) or v1 (the original seven, for reproducing older profiles)")
       ->check(CLI::IsMember({"v1", "v2", "v3", "v4", "v4-bare"}));
   app.add_option("--logic-variant", opt.logic_variant,
                  "S_logic over successful logic probes ('probe', METHOD.md), over teacher-forced "
