@@ -31,6 +31,14 @@ constexpr double kAttnAbs = 1e-4 + 0.5 / 65535.0;
 // (streamed: 9.5e-5; with the AVX-512 tiles 5.4e-5), so those cases allow twice the
 // probability error; logits, argmax and greedy tokens keep the same checks.
 constexpr double kAttnAbsPacked = 2 * kAttnAbs;
+// Prompts of 2,000 tokens or more (Gemma 3's 2,100-token one) sum longer chains, and the
+// rounding then depends on the CPU's BLAS and oneDNN kernels: on an AMD EPYC without AVX-512
+// (OpenBLAS's AVX2 kernels, sgemm attention) Gemma 3's long prompt reached an attention error of
+// 1.086e-4 streamed (1.61e-4 packed) and a logit error of 2.03e-3 packed, where the Intel VM with
+// AVX-512 gave 9.5e-5 and under 2e-3. Those cases allow 1.25 times each bound; the argmax and
+// greedy checks are the same.
+constexpr double kLongPromptFactor = 1.25;
+constexpr int64_t kLongPrompt = 2000;
 constexpr int64_t kRows = 8;
 
 // Records the softmax rows of the last kRows prompt positions: [layer][head][row][key].
@@ -126,6 +134,9 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
   });
   session.set_observer(nullptr);
 
+  const double scale = T >= kLongPrompt ? kLongPromptFactor : 1.0;
+  const double logit_abs = kLogitAbs * scale;
+  const double attn_abs = (pc.packed ? kAttnAbsPacked : kAttnAbs) * scale;
   const int64_t k = top_dims[1];
   double max_logit_err = 0;
   int64_t argmax_checked = 0;
@@ -134,12 +145,12 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
     for (int64_t j = 0; j < k; ++j) {
       const double err = std::abs(l[top_ids[p * k + j]] - top_values[p * k + j]);
       max_logit_err = std::max(max_logit_err, err);
-      ASSERT_LE(err, kLogitAbs) << "position " << positions[p] << " token " << top_ids[p * k + j];
+      ASSERT_LE(err, logit_abs) << "position " << positions[p] << " token " << top_ids[p * k + j];
     }
     for (size_t j = 0; j < probe_ids.size(); ++j) {
       const double err = std::abs(l[probe_ids[j]] - probe_values[p * probe_ids.size() + j]);
       max_logit_err = std::max(max_logit_err, err);
-      ASSERT_LE(err, kLogitAbs) << "position " << positions[p] << " probe " << probe_ids[j];
+      ASSERT_LE(err, logit_abs) << "position " << positions[p] << " probe " << probe_ids[j];
     }
     if (margin[p] > kArgmaxMargin) {
       ++argmax_checked;
@@ -150,8 +161,7 @@ TEST_P(HfParity, LogitsAttentionAndGreedyMatchTransformers) {
   for (size_t i = 0; i < attn.size(); ++i) {
     const double err = std::abs(taps.rows()[i] - attn[i] / 65535.0);
     max_attn_err = std::max(max_attn_err, err);
-    ASSERT_LE(err, pc.packed ? kAttnAbsPacked : kAttnAbs)
-        << "flat index " << i << " of [layer, head, row, key]";
+    ASSERT_LE(err, attn_abs) << "flat index " << i << " of [layer, head, row, key]";
   }
   // Greedy continuation from the same session (no stop condition, as the reference).
   std::vector<int32_t> got;
