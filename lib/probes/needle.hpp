@@ -45,13 +45,13 @@ struct Needle {
   //   lookup   the answer is stated in the needle (copied once the right fact is found)
   //   derived  an open answer computed from the facts (a sum), never stated in the prompt
   //   yesno    "Yes" or "No", derived from the facts, never stated in the prompt
-  //   composed the parts stated by two facts, joined (a code, a full name); never stated
+  //   composed the parts stated by two facts, joined (a full name: v4); never stated
   //            whole in the prompt
   //   choice   one of `choices`, all named in the question
   // A lookup may also list `choices`: the candidates the needle offers (two-hop, elimination).
   std::string answer_form = "lookup";
   std::vector<std::string> choices;  // yesno: {"Yes", "No"}; choice/lookup: the candidates
-  std::vector<Demo> demos;           // worked examples before the question (v3), else empty
+  std::vector<Demo> demos;           // worked examples before the question (v3, v4), else empty
 
   // Success rate of guessing uniformly among `choices` (0 for open answers).
   double chance() const {

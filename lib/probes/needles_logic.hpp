@@ -49,7 +49,7 @@ Needle make_solvable_logic_needle(int index, Rng& rng);
 int n_fewshot_logic_templates();
 Needle make_fewshot_logic_needle(int index, Rng& rng);
 
-// v4 templates (needles_logic_compose.cpp), indexed from 0.
+// v4 and v4-bare templates (needles_logic_compose.cpp), indexed from 0 (v4 first).
 int n_compose_logic_templates();
 Needle make_compose_logic_needle(int index, Rng& rng);
 

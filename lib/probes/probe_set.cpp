@@ -196,7 +196,7 @@ Probe build_probe(const ProbeConfig& config, const Haystack& haystack, const Tex
     q_text = " " + q_text;
   }
   const std::string q_after = config.question_template.substr(at + kPlaceholder.size());
-  // Worked examples (v3 logic needles) in the template's own layout, between the template's
+  // Worked examples (v3 and v4 logic needles) in the template's own layout, between the template's
   // "Question:" and the question: " <demo question>\nAnswer: <demo answer>\nQuestion:" for the
   // default template (the last line of the text before {question}, then the text after it).
   std::string demo_text;
