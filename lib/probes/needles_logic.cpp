@@ -239,8 +239,9 @@ LogicTemplateSet logic_template_set(std::string_view name) {
   const int v3_begin = kV1 + n_solvable_logic_templates();
   if (name == "v3") return {v3_begin, v3_begin + n_fewshot_logic_templates()};
   const int v4_begin = v3_begin + n_fewshot_logic_templates();
-  if (name == "v4") return {v4_begin, v4_begin + 2};
-  if (name == "v4-bare") return {v4_begin + 2, v4_begin + 4};
+  const int v4_size = n_compose_logic_templates() / 2;  // v4 first, then the same forms bare
+  if (name == "v4") return {v4_begin, v4_begin + v4_size};
+  if (name == "v4-bare") return {v4_begin + v4_size, n_logic_templates()};
   throw Error("unknown logic template set '" + std::string(name) +
               "' (expected v1, v2, v3, v4 or v4-bare)");
 }

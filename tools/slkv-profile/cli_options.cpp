@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "dist/shard.hpp"
+#include "probes/needles_logic.hpp"
 
 namespace slkv::tools {
 
@@ -108,7 +109,7 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
          "two-hop lookup, each after two worked examples), v2 (forms small models "
          "attempt: yes/no and two-way choice comparisons, one-digit sums, two-hop "
          "lookups) or v1 (the original seven, for reproducing older profiles)")
-      ->check(CLI::IsMember({"v1", "v2", "v3", "v4", "v4-bare"}));
+      ->check(CLI::IsMember(probes::logic_template_set_names()));
   app.add_option("--logic-variant", opt.logic_variant,
                  "S_logic over successful logic probes ('probe', METHOD.md), over teacher-forced "
                  "steps whose argmax is the gold token ('token', needs --teacher-force), or "
