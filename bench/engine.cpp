@@ -5,12 +5,13 @@
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
 //                           [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
 //                           [--prefill-weights streamed,packed] [--prefill-rounds 1]
-//                           [--prefill-attention tile,sgemm]
+//                           [--prefill-attention tile,tile-avx2,sgemm]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
 // as it goes) and/or packed (Model::pack_prefill_weights, oneDNN; the packing time and bytes are
 // printed once). --prefill-attention: the products of prefill attention tiles through the
-// AVX-512 tile kernels (engine/attention_tile.hpp; the default where the CPU has them) and/or
-// OpenBLAS sgemm; every weight mode runs with every attention mode. --prefill-rounds: each
+// register-tiled kernels (engine/attention_tile.hpp: `tile` the best this CPU has, the default;
+// `tile-avx2` the AVX2 ones) and/or OpenBLAS sgemm; every weight mode runs with every attention
+// mode, and each line names the kernels that ran. --prefill-rounds: each
 // prefill is run this many times per mode, the modes interleaved, and the fastest run is reported;
 // with more than one round the sgemm peak is re-measured before each round and the highest is the
 // yardstick (printed at the end).
@@ -182,6 +183,22 @@ const char* decode_kernel_name(slkv::detail::DecodeIsa isa) {
   return "tiled";
 }
 
+// The tile kernel cap of a --prefill-attention mode.
+slkv::detail::TileIsa tile_limit(const std::string& mode) {
+  using slkv::detail::TileIsa;
+  return mode == "tile" ? TileIsa::kAvx512 : mode == "tile-avx2" ? TileIsa::kAvx2 : TileIsa::kNone;
+}
+
+// What a mode ran on this CPU: "sgemm", "tile avx512", "tile avx2" (a tile mode the CPU lacks
+// falls back to the next kernels down, named as such).
+std::string attention_name(const std::string& mode, int64_t head_dim) {
+  using slkv::detail::TileIsa;
+  const TileIsa saved = slkv::detail::set_tile_isa_limit(tile_limit(mode));
+  const TileIsa isa = slkv::detail::tile_isa(head_dim);
+  slkv::detail::set_tile_isa_limit(saved);
+  return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,19 +229,23 @@ int main(int argc, char** argv) {
     if (k == "--kv-type") kv_types = split(argv[i + 1]);
     if (k == "--batch") batch = std::stoll(argv[i + 1]);
     if (k == "--prefill-rounds") prefill_rounds = std::max<int64_t>(1, std::stoll(argv[i + 1]));
-    // A list whose every item is a or b; false (after a message) otherwise.
-    auto modes_of = [&](std::vector<std::string>& dst, const char* a, const char* b) {
+    // A list whose every item is one of `allowed`; false (after a message) otherwise.
+    auto modes_of = [&](std::vector<std::string>& dst, std::vector<std::string> allowed) {
       dst = split(argv[i + 1]);
       for (const std::string& m : dst) {
-        if (m != a && m != b) {
-          std::fprintf(stderr, "bench_engine: %s takes %s and/or %s\n", k.c_str(), a, b);
+        if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) {
+          std::string list;
+          for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+          std::fprintf(stderr, "bench_engine: %s takes a list of %s\n", k.c_str(), list.c_str());
           return false;
         }
       }
       return true;
     };
-    if (k == "--prefill-attention" && !modes_of(attention_modes, "tile", "sgemm")) return 2;
-    if (k == "--prefill-weights" && !modes_of(weight_modes, "streamed", "packed")) return 2;
+    if (k == "--prefill-attention" && !modes_of(attention_modes, {"tile", "tile-avx2", "sgemm"})) {
+      return 2;
+    }
+    if (k == "--prefill-weights" && !modes_of(weight_modes, {"streamed", "packed"})) return 2;
     if (k == "--decode-kernel") {
       const std::string v = argv[i + 1];
       using slkv::detail::DecodeIsa;
@@ -288,7 +309,7 @@ int main(int argc, char** argv) {
           }
           for (size_t m = 0; m < nm; ++m) {
             const slkv::Model& mm = modes[m].first == "packed" ? packed_model : model;
-            slkv::detail::set_attention_tile_allowed(modes[m].second == "tile");
+            slkv::detail::set_tile_isa_limit(tile_limit(modes[m].second));
             slkv::Session& session =
                 timed.emplace(mm, batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
             session.set_kv_type(slkv::parse_kv_type(kv));
@@ -310,8 +331,8 @@ int main(int argc, char** argv) {
               "%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f   (%s weights, %s attention, %s "
               "cache %.1f MiB, %.1f tokens per CPU second, %.1f%% of the CPU-second peak)\n",
               "prefill", static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu,
-              modes[m].first.c_str(), modes[m].second.c_str(), kv.c_str(),
-              session.cache().bytes_held() / 1048576.0, n / cpu,
+              modes[m].first.c_str(), attention_name(modes[m].second, c.head_dim).c_str(),
+              kv.c_str(), session.cache().bytes_held() / 1048576.0, n / cpu,
               100 * forward_flops(c, 0, n) / cpu * omp_get_max_threads() / 1e9 / cpu_peak);
         }
         std::fflush(stdout);

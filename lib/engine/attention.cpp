@@ -42,6 +42,7 @@ struct Tile {
   std::vector<float> s;       // [group * kBlockQ, kBlockK] scores
   std::vector<float> acc;     // [group * kBlockQ, head_dim]
   std::vector<float> m, l;    // [group * kBlockQ]
+  std::vector<float> qp;      // the tile kernels' packed queries (AVX2)
 };
 
 }  // namespace
@@ -65,8 +66,8 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   const int64_t n_qblocks = (n_tokens + kBlockQ - 1) / kBlockQ;
   const int64_t n_tasks = n_streams * n_qblocks;
   use_single_threaded_blas();  // sgemm is called from inside the OpenMP team
-  // The AVX-512 tile kernels read every stream's keys as 32-key panels, packed here once for
-  // all query blocks (worth it from a few query rows per key on; shorter batches use sgemm).
+  // The tile kernels (AVX-512 or AVX2) read every stream's keys as 32-key panels, packed here once
+  // for all query blocks (worth it from a few query rows per key on; shorter batches use sgemm).
   // Under a sliding window only the key blocks some query of the batch can see are packed:
   // stream g's panels start at key index skip[g], a multiple of kBlockK.
   const bool tiles = n_tokens >= kTileMinTokens && attention_tile_supported(hd);
@@ -143,6 +144,8 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         qt = tile.qs.data();
         q_ld = hd;
       }
+      const TileQueries tq =
+          tiles ? prepare_tile_queries(qt, q_ld, rows, hd, tile.qp) : TileQueries{};
       std::fill(tile.acc.begin(), tile.acc.end(), 0.0f);
       std::fill(tile.m.begin(), tile.m.end(), kNegInf);
       std::fill(tile.l.begin(), tile.l.end(), 0.0f);
@@ -170,7 +173,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         if (tiles) {
           // Blocks before skip[g] are out of every query's window (skipped above).
           SLKV_CHECK(j0 >= skip[static_cast<size_t>(g)], "attention: key block not packed");
-          tile_scores(qt, q_ld, rows,
+          tile_scores(tq,
                       panel_base + panel_offset[static_cast<size_t>(g)] +
                           (j0 - skip[static_cast<size_t>(g)]) * hd,
                       nk, hd, p.scale, tile.s.data(), kBlockK);

@@ -1,6 +1,7 @@
 #pragma once
-// AVX-512 products of one prefill attention tile (engine/attention.cpp), used instead of its two
-// sgemm calls when the CPU has AVX-512F and head_dim is a multiple of 16. The sgemm path packs
+// Register-tiled products of one prefill attention tile (engine/attention.cpp), used instead of
+// its two sgemm calls when the CPU has AVX-512F (12 x 32 score tiles) or AVX2 + FMA (6 x 16) and
+// head_dim is a multiple of 16. The sgemm path packs
 // the queries, the key block, the probability tile and the value block on every call and zeroes
 // the score tile first (5.3 of attention's 31.8% of a 2,048-token prefill); here the keys
 // are packed once per layer call into 32-key panels that every query block reads, and the
@@ -8,6 +9,7 @@
 // order than sgemm's (tests/engine/attention_tile_test.cpp checks the summation bound).
 
 #include <cstdint>
+#include <vector>
 
 #include "engine/kv_cache.hpp"
 
@@ -26,19 +28,41 @@ int64_t key_panels_size(int64_t n_keys, int64_t head_dim);
 void pack_key_panels(const KvStream& stream, int64_t first, int64_t n, int64_t head_dim,
                      float* panels);
 
-// s[r * s_ld + j] = scale * q[r * q_ld, :] . key j, for r < rows and j < nk, the keys being the
-// first nk of `panels` (a block starting on a panel boundary). Needs attention_tile_supported.
-void tile_scores(const float* q, int64_t q_ld, int64_t rows, const float* panels, int64_t nk,
-                 int64_t head_dim, float scale, float* s, int64_t s_ld);
+namespace detail {
+enum class TileIsa { kNone, kAvx2, kAvx512 };  // ordered; kNone: the sgemm products
+}  // namespace detail
+
+// The queries of one tile (rows [rows, head_dim] at stride q_ld) as the score kernels read
+// them: in place for AVX-512, packed into 6-row micro-panels in `buffer` for AVX2. Prepared
+// once per tile, for all its key blocks; valid while q (AVX-512) or buffer (AVX2) is.
+struct TileQueries {
+  const float* q;
+  int64_t q_ld;
+  int64_t rows;
+  detail::TileIsa isa;
+};
+TileQueries prepare_tile_queries(const float* q, int64_t q_ld, int64_t rows, int64_t head_dim,
+                                 std::vector<float>& buffer);
+
+// s[r * s_ld + j] = scale * q[r] . key j, for r < rows and j < nk, the keys being the first nk
+// of `panels` (a block starting on a panel boundary); nothing past nk is written. Needs
+// attention_tile_supported.
+void tile_scores(const TileQueries& q, const float* panels, int64_t nk, int64_t head_dim,
+                 float scale, float* s, int64_t s_ld);
 
 // acc[r * head_dim + d] += sum_j p[r * p_ld + j] * v[j * head_dim + d], for r < rows, j < nk,
 // d < head_dim. Needs attention_tile_supported.
 void tile_accumulate(const float* p, int64_t p_ld, int64_t rows, const float* v, int64_t nk,
                      int64_t head_dim, float* acc);
 
-namespace detail {
-// Tests and benchmarks: false keeps attention_forward on the sgemm path. Returns the old value.
-bool set_attention_tile_allowed(bool allowed);
+namespace detail {  // for the tests and benchmarks
+
+bool tile_isa_supported(TileIsa isa, int64_t head_dim);  // kNone: always
+TileIsa tile_isa(int64_t head_dim);                      // the kernels prefill uses
+// Caps the tile kernels (kNone: sgemm); returns the previous cap. Not synchronised with
+// running attention.
+TileIsa set_tile_isa_limit(TileIsa limit);
+
 }  // namespace detail
 
 }  // namespace slkv

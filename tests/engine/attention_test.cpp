@@ -37,22 +37,26 @@ class DecodeIsaCap {
   DecodeIsa saved_;
 };
 
-// The prefill tile products: the AVX-512 tile kernels where this CPU and head_dim allow them,
-// and always the sgemm path.
-std::vector<bool> tile_modes(int64_t head_dim) {
-  if (attention_tile_supported(head_dim)) return {true, false};
-  return {false};
+using detail::TileIsa;
+
+// The prefill tile products this CPU has for head_dim, best first; kNone is the sgemm path.
+std::vector<TileIsa> tile_isas(int64_t head_dim) {
+  std::vector<TileIsa> out;
+  for (TileIsa isa : {TileIsa::kAvx512, TileIsa::kAvx2, TileIsa::kNone})
+    if (detail::tile_isa_supported(isa, head_dim)) out.push_back(isa);
+  return out;
 }
 
-class TileAllowed {
+// Caps the tile kernels for one scope.
+class TileIsaCap {
  public:
-  explicit TileAllowed(bool allowed) : saved_(detail::set_attention_tile_allowed(allowed)) {}
-  ~TileAllowed() { detail::set_attention_tile_allowed(saved_); }
-  TileAllowed(const TileAllowed&) = delete;
-  TileAllowed& operator=(const TileAllowed&) = delete;
+  explicit TileIsaCap(TileIsa isa) : saved_(detail::set_tile_isa_limit(isa)) {}
+  ~TileIsaCap() { detail::set_tile_isa_limit(saved_); }
+  TileIsaCap(const TileIsaCap&) = delete;
+  TileIsaCap& operator=(const TileIsaCap&) = delete;
 
  private:
-  bool saved_;
+  TileIsa saved_;
 };
 
 struct Case {
@@ -98,13 +102,13 @@ TEST_P(BlockedAttention, MatchesNaiveAttentionAndRows) {
   const AttentionParams params{H, G, hd, 1.0f / std::sqrt(float(hd)), cs.window};
   // A one-token batch takes each decode kernel in turn, a longer one each tile product.
   const std::vector<DecodeIsa> isas = T == 1 ? decode_isas(hd) : std::vector<DecodeIsa>{};
-  const std::vector<bool> tiles = T == 1 ? std::vector<bool>{} : tile_modes(hd);
+  const std::vector<TileIsa> tiles = T == 1 ? std::vector<TileIsa>{} : tile_isas(hd);
   const size_t n_runs = T == 1 ? isas.size() : tiles.size();
   for (size_t run = 0; run < n_runs; ++run) {
     const DecodeIsaCap cap(T == 1 ? isas[run] : detail::decode_isa(hd));
-    const TileAllowed tile(T == 1 ? true : static_cast<bool>(tiles[run]));
+    const TileIsaCap tile(T == 1 ? detail::tile_isa(hd) : tiles[run]);
     SCOPED_TRACE(T == 1 ? "decode isa " + std::to_string(static_cast<int>(isas[run]))
-                        : std::string(tiles[run] ? "tile kernels" : "sgemm tiles"));
+                        : "tile isa " + std::to_string(static_cast<int>(tiles[run])));
     std::vector<float> out(T * H * hd), row_max(H * T), row_sum(H * T);
     attention_forward(params, cache, 0, pos, q.data(), out.data(), row_max.data(), row_sum.data());
 
@@ -294,73 +298,82 @@ namespace {
 // and for the accumulator), on row and key counts that leave partial register tiles and
 // partial 32-key panels, from an f32 and an f16 cache.
 TEST(AttentionTile, KernelsWithinTheSummationBound) {
-  if (!attention_tile_supported(64)) GTEST_SKIP() << "no AVX-512 tile kernels on this CPU";
+  if (!attention_tile_supported(64)) GTEST_SKIP() << "no AVX2/AVX-512 tile kernels on this CPU";
   constexpr double u = 1.0 / (1 << 24);
   auto gamma = [&](int64_t n) { return n * u / (1 - n * u); };
   std::mt19937 rng(21);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (KvType type : {KvType::kF32, KvType::kF16}) {
-    for (int64_t hd : {16, 48, 64, 256}) {
-      const int64_t n_keys = 300;
-      KvCache cache(1, 1, hd, type);
-      std::vector<float> k(static_cast<size_t>(n_keys * hd)), v(k.size());
-      for (float& x : k) x = normal(rng);
-      for (float& x : v) x = normal(rng);
-      std::vector<int64_t> pos(static_cast<size_t>(n_keys));
-      for (int64_t i = 0; i < n_keys; ++i) pos[static_cast<size_t>(i)] = i;
-      cache.append(0, pos, k.data(), v.data());
-      const KvStream st = cache.stream(0, 0);
-      std::vector<float> keys(k.size()), panels(static_cast<size_t>(key_panels_size(n_keys, hd)));
-      for (int64_t j = 0; j < n_keys; ++j) st.key_row(j, hd, &keys[static_cast<size_t>(j * hd)]);
-      pack_key_panels(st, 0, n_keys, hd, panels.data());
-      for (int64_t rows : {1, 7, 12, 25}) {
-        for (int64_t nk : {1, 31, 32, 33, 256}) {
-          SCOPED_TRACE("hd " + std::to_string(hd) + " rows " + std::to_string(rows) + " nk " +
-                       std::to_string(nk) + (type == KvType::kF16 ? " f16" : " f32"));
-          const int64_t q_ld = hd + 3, s_ld = 260;
-          std::vector<float> q(static_cast<size_t>(rows * q_ld));
-          for (float& x : q) x = normal(rng);
-          std::vector<float> s(static_cast<size_t>(rows * s_ld), 99.0f);
-          const float scale = 0.125f;
-          tile_scores(q.data(), q_ld, rows, panels.data(), nk, hd, scale, s.data(), s_ld);
-          for (int64_t r = 0; r < rows; ++r) {
-            for (int64_t j = 0; j < s_ld; ++j) {
-              const float got = s[static_cast<size_t>(r * s_ld + j)];
-              if (j >= nk) {
-                ASSERT_EQ(got, 99.0f) << "wrote past nk at row " << r << " key " << j;
-                continue;
+  for (TileIsa isa : tile_isas(64)) {
+    if (isa == TileIsa::kNone) continue;  // sgemm: not these kernels
+    const TileIsaCap cap(isa);
+    SCOPED_TRACE("tile isa " + std::to_string(static_cast<int>(isa)));
+    for (KvType type : {KvType::kF32, KvType::kF16}) {
+      for (int64_t hd : {16, 48, 64, 256}) {
+        const int64_t n_keys = 300;
+        KvCache cache(1, 1, hd, type);
+        std::vector<float> k(static_cast<size_t>(n_keys * hd)), v(k.size());
+        for (float& x : k) x = normal(rng);
+        for (float& x : v) x = normal(rng);
+        std::vector<int64_t> pos(static_cast<size_t>(n_keys));
+        for (int64_t i = 0; i < n_keys; ++i) pos[static_cast<size_t>(i)] = i;
+        cache.append(0, pos, k.data(), v.data());
+        const KvStream st = cache.stream(0, 0);
+        std::vector<float> keys(k.size()), panels(static_cast<size_t>(key_panels_size(n_keys, hd)));
+        for (int64_t j = 0; j < n_keys; ++j) st.key_row(j, hd, &keys[static_cast<size_t>(j * hd)]);
+        pack_key_panels(st, 0, n_keys, hd, panels.data());
+        for (int64_t rows : {1, 7, 12, 25}) {
+          for (int64_t nk : {1, 31, 32, 33, 256}) {
+            SCOPED_TRACE("hd " + std::to_string(hd) + " rows " + std::to_string(rows) + " nk " +
+                         std::to_string(nk) + (type == KvType::kF16 ? " f16" : " f32"));
+            const int64_t q_ld = hd + 3, s_ld = 260;
+            std::vector<float> q(static_cast<size_t>(rows * q_ld));
+            for (float& x : q) x = normal(rng);
+            std::vector<float> s(static_cast<size_t>(rows * s_ld), 99.0f);
+            const float scale = 0.125f;
+            std::vector<float> buffer;
+            const TileQueries tq = prepare_tile_queries(q.data(), q_ld, rows, hd, buffer);
+            ASSERT_EQ(tq.isa, isa);
+            tile_scores(tq, panels.data(), nk, hd, scale, s.data(), s_ld);
+            for (int64_t r = 0; r < rows; ++r) {
+              for (int64_t j = 0; j < s_ld; ++j) {
+                const float got = s[static_cast<size_t>(r * s_ld + j)];
+                if (j >= nk) {
+                  ASSERT_EQ(got, 99.0f) << "wrote past nk at row " << r << " key " << j;
+                  continue;
+                }
+                double exact = 0, mag = 0;
+                for (int64_t d = 0; d < hd; ++d) {
+                  const double t = double(q[static_cast<size_t>(r * q_ld + d)]) *
+                                   keys[static_cast<size_t>(j * hd + d)];
+                  exact += t;
+                  mag += std::abs(t);
+                }
+                ASSERT_LE(std::abs(got - scale * exact), gamma(hd + 1) * scale * mag)
+                    << "score row " << r << " key " << j;
               }
-              double exact = 0, mag = 0;
-              for (int64_t d = 0; d < hd; ++d) {
-                const double t = double(q[static_cast<size_t>(r * q_ld + d)]) *
-                                 keys[static_cast<size_t>(j * hd + d)];
-                exact += t;
-                mag += std::abs(t);
-              }
-              ASSERT_LE(std::abs(got - scale * exact), gamma(hd + 1) * scale * mag)
-                  << "score row " << r << " key " << j;
             }
-          }
-          // acc += p v with p the scores (any values) and a random starting acc.
-          std::vector<float> acc(static_cast<size_t>(rows * hd)), acc0;
-          for (float& x : acc) x = normal(rng);
-          acc0 = acc;
-          std::vector<float> vals(static_cast<size_t>(n_keys * hd));
-          for (int64_t j = 0; j < n_keys; ++j)
-            st.value_row(j, hd, &vals[static_cast<size_t>(j * hd)]);
-          tile_accumulate(s.data(), s_ld, rows, vals.data(), nk, hd, acc.data());
-          for (int64_t r = 0; r < rows; ++r) {
-            for (int64_t d = 0; d < hd; ++d) {
-              double exact = acc0[static_cast<size_t>(r * hd + d)];
-              double mag = std::abs(exact);
-              for (int64_t j = 0; j < nk; ++j) {
-                const double t = double(s[static_cast<size_t>(r * s_ld + j)]) *
-                                 vals[static_cast<size_t>(j * hd + d)];
-                exact += t;
-                mag += std::abs(t);
+            // acc += p v with p the scores (any values) and a random starting acc.
+            std::vector<float> acc(static_cast<size_t>(rows * hd)), acc0;
+            for (float& x : acc) x = normal(rng);
+            acc0 = acc;
+            std::vector<float> vals(static_cast<size_t>(n_keys * hd));
+            for (int64_t j = 0; j < n_keys; ++j)
+              st.value_row(j, hd, &vals[static_cast<size_t>(j * hd)]);
+            tile_accumulate(s.data(), s_ld, rows, vals.data(), nk, hd, acc.data());
+            for (int64_t r = 0; r < rows; ++r) {
+              for (int64_t d = 0; d < hd; ++d) {
+                double exact = acc0[static_cast<size_t>(r * hd + d)];
+                double mag = std::abs(exact);
+                for (int64_t j = 0; j < nk; ++j) {
+                  const double t = double(s[static_cast<size_t>(r * s_ld + j)]) *
+                                   vals[static_cast<size_t>(j * hd + d)];
+                  exact += t;
+                  mag += std::abs(t);
+                }
+                ASSERT_LE(std::abs(acc[static_cast<size_t>(r * hd + d)] - exact),
+                          gamma(nk + 1) * mag)
+                    << "accumulator row " << r << " dim " << d;
               }
-              ASSERT_LE(std::abs(acc[static_cast<size_t>(r * hd + d)] - exact), gamma(nk + 1) * mag)
-                  << "accumulator row " << r << " dim " << d;
             }
           }
         }

@@ -1,0 +1,166 @@
+// Prefill attention alone: one batch of queries (the Session's 512 by default) attending over a
+// cache that already holds `context` keys before it, as the engine's last prefill batch does,
+// for each tile-product mode (the best tile kernels, the AVX2 ones, sgemm), the modes
+// interleaved, best of --rounds. GFLOP/s counts 4 * head_dim per visible (query head, key) pair,
+// as slkv_bench_engine does, against OpenBLAS sgemm's 2048^3 peak measured in the same run.
+// Shapes: SmolLM2-135M (9 heads, 3 KV heads, head_dim 64) and Gemma 3 270M (4 heads, 1 KV head,
+// head_dim 256, no window: its global layers) by default.
+// Usage: bench_attention [--context 1536,7680] [--batch 512] [--rounds 5]
+//                        [--modes tile,tile-avx2,sgemm] [--kv-type f32] [--shapes smollm2,gemma3]
+// Threads: OMP_NUM_THREADS (default: all cores).
+
+#include "engine/attention.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/attention_tile.hpp"
+#include "engine/kv_cache.hpp"
+#include "engine/kv_type.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+double sgemm_peak_gflops(int n) {
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
+  openblas_set_num_threads(omp_get_max_threads());
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                0.0f, c.data(), n);
+    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
+  }
+  return best;
+}
+
+struct Shape {
+  const char* key;
+  const char* name;
+  int64_t n_heads, n_kv_heads, head_dim;
+};
+
+slkv::detail::TileIsa tile_limit(const std::string& mode) {
+  using slkv::detail::TileIsa;
+  return mode == "tile" ? TileIsa::kAvx512 : mode == "tile-avx2" ? TileIsa::kAvx2 : TileIsa::kNone;
+}
+
+const char* isa_name(slkv::detail::TileIsa isa) {
+  using slkv::detail::TileIsa;
+  return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int64_t> contexts = {1536, 7680};
+  int64_t batch = 512, rounds = 5;
+  std::vector<std::string> modes = {"tile", "tile-avx2", "sgemm"};
+  std::string kv = "f32";
+  std::vector<std::string> shape_names = {"smollm2", "gemma3"};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--context") {
+      contexts.clear();
+      for (const std::string& s : split(v)) contexts.push_back(std::stoll(s));
+    } else if (k == "--batch") {
+      batch = std::stoll(v);
+    } else if (k == "--rounds") {
+      rounds = std::max<int64_t>(1, std::stoll(v));
+    } else if (k == "--modes") {
+      modes = split(v);
+    } else if (k == "--kv-type") {
+      kv = v;
+    } else if (k == "--shapes") {
+      shape_names = split(v);
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_attention [--context 1536,7680] [--batch 512] [--rounds 5] "
+                   "[--modes tile,tile-avx2,sgemm] [--kv-type f32|f16|bf16] "
+                   "[--shapes smollm2,gemma3]\n");
+      return 2;
+    }
+  }
+  const double peak = sgemm_peak_gflops(2048);
+  openblas_set_num_threads(1);
+  std::printf("%d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s, batch %lld, %s cache\n",
+              omp_get_max_threads(), peak, static_cast<long long>(batch), kv.c_str());
+  std::printf(
+      "| shape | context | mode | ms | GFLOP/s | %% of peak |\n|---|---:|---|---:|---:|---:|\n");
+  const Shape known[] = {{"smollm2", "SmolLM2-135M", 9, 3, 64},
+                         {"gemma3", "Gemma 3 270M", 4, 1, 256}};
+  std::vector<Shape> shapes;
+  for (const std::string& n : shape_names) {
+    const Shape* it = std::find_if(std::begin(known), std::end(known),
+                                   [&](const Shape& sh) { return n == sh.key; });
+    if (it == std::end(known)) {
+      std::fprintf(stderr, "bench_attention: unknown shape '%s' (smollm2, gemma3)\n", n.c_str());
+      return 2;
+    }
+    shapes.push_back(*it);
+  }
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (const Shape& sh : shapes) {
+    const int64_t hd = sh.head_dim, H = sh.n_heads, G = sh.n_kv_heads;
+    for (int64_t ctx : contexts) {
+      slkv::KvCache cache(1, G, hd, slkv::parse_kv_type(kv));
+      const int64_t total = ctx + batch;
+      std::vector<float> k(static_cast<size_t>(total * G * hd)), v(k.size());
+      for (float& x : k) x = normal(rng);
+      for (float& x : v) x = normal(rng);
+      std::vector<int64_t> pos(static_cast<size_t>(total));
+      for (int64_t i = 0; i < total; ++i) pos[static_cast<size_t>(i)] = i;
+      cache.append(0, pos, k.data(), v.data());
+      const std::vector<int64_t> qpos(pos.begin() + ctx, pos.end());
+      std::vector<float> q(static_cast<size_t>(batch * H * hd)), out(q.size());
+      for (float& x : q) x = normal(rng);
+      std::vector<float> row_max(static_cast<size_t>(H * batch)), row_sum(row_max.size());
+      const slkv::AttentionParams p{H, G, hd, 1.0f / std::sqrt(static_cast<float>(hd)), 0};
+      // Visible pairs: query t (position ctx + t) sees ctx + t + 1 keys.
+      const double pairs = static_cast<double>(batch) * ctx + batch * (batch + 1) / 2.0;
+      const double flops = 4.0 * hd * H * pairs;
+      std::vector<double> best(modes.size(), 1e300);
+      for (int64_t r = 0; r < rounds; ++r) {
+        for (size_t m = 0; m < modes.size(); ++m) {
+          slkv::detail::set_tile_isa_limit(tile_limit(modes[m]));
+          const auto t0 = Clock::now();
+          slkv::attention_forward(p, cache, 0, qpos, q.data(), out.data(), row_max.data(),
+                                  row_sum.data());
+          best[m] = std::min(best[m], seconds_since(t0));
+        }
+      }
+      for (size_t m = 0; m < modes.size(); ++m) {
+        slkv::detail::set_tile_isa_limit(tile_limit(modes[m]));
+        const double gf = flops / best[m] / 1e9;
+        std::printf("| %s | %lld | %s | %.2f | %.1f | %.1f%% |\n", sh.name,
+                    static_cast<long long>(ctx), isa_name(slkv::detail::tile_isa(hd)),
+                    best[m] * 1e3, gf, 100 * gf / peak);
+      }
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
