@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <string>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "model/temp_dir.hpp"
 #include "mpi_gather.hpp"
@@ -173,6 +175,29 @@ TEST(EvalCheckpoint, AnAnswerCutInsideAUtf8SequenceIsCheckpointed) {
   EXPECT_EQ((*got)["results"]["fullkv"]["answer"], "caf\xef\xbf\xbd");
   EXPECT_EQ(dump_json(*got), dump_json(r));
   EXPECT_THROW(read_checkpoint(parts, 3, "4567", "a"), Error);
+}
+
+// Written results make their checkpoints redundant: removed, and the directory with them
+// unless something else is in it.
+TEST(EvalCheckpoint, RemovedOnceTheResultsAreWritten) {
+  const test::TempDir dir("eval-checkpoint-rm");
+  const std::string parts = (dir.path() / "out.json.parts").string();
+  for (int64_t i : {0, 1, 2}) write_checkpoint(parts, i, "0123", record("p" + std::to_string(i)));
+  remove_checkpoints(parts, {0, 2});
+  EXPECT_FALSE(std::filesystem::exists(parts + "/0.json"));
+  EXPECT_TRUE(std::filesystem::exists(parts + "/1.json"));
+  remove_checkpoints(parts, {1});
+  EXPECT_FALSE(std::filesystem::exists(parts));
+  write_checkpoint(parts, 0, "0123", record("p0"));
+  write_file_atomic(parts + "/notes.txt", "mine");
+  write_file_atomic(parts + "/0.json.tmp.a1B2c3", "{\"prompt\":");  // a killed write of 0
+  write_file_atomic(parts + "/5.json.tmp.a1B2c3", "{");             // of a prompt not covered
+  remove_checkpoints(parts, {0});
+  EXPECT_TRUE(std::filesystem::exists(parts + "/notes.txt"));
+  EXPECT_TRUE(std::filesystem::exists(parts + "/5.json.tmp.a1B2c3"));
+  EXPECT_FALSE(std::filesystem::exists(parts + "/0.json"));
+  EXPECT_FALSE(std::filesystem::exists(parts + "/0.json.tmp.a1B2c3"));
+  EXPECT_NO_THROW(remove_checkpoints((dir.path() / "absent").string(), {0}));
 }
 
 }  // namespace

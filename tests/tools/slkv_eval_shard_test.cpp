@@ -316,6 +316,7 @@ TEST_F(EvalShards, AKilledRankLosesOnlyItsUnfinishedPrompts) {
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("resumed"), std::string::npos) << r.out;
   EXPECT_EQ(file_bytes(out), file_bytes(path("uninterrupted.json")));
+  EXPECT_FALSE(fs::exists(checkpoints)) << "checkpoints left beside the finished results";
 }
 
 #endif  // SLKV_MPIEXEC

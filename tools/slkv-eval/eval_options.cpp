@@ -102,7 +102,7 @@ void setup_eval_options(CLI::App& app, EvalOptions& o) {
       ->check(CLI::IsMember({"streamed", "packed"}));
   app.add_option("--out", o.out,
                  "Results JSON (written atomically); per-prompt checkpoints go "
-                 "to OUT.parts/ for --resume");
+                 "to OUT.parts/ for --resume, removed once the results are written");
   app.add_flag("--resume", o.resume, "Reuse the finished prompts in OUT.parts/ of the same run");
   app.add_flag("--progress,!--no-progress", o.progress, "Progress line with ETA on stderr")
       ->capture_default_str();

@@ -184,6 +184,7 @@ int run(const EvalOptions& o, const slkv::dist::MpiWorld& mpi) {
     part.prompt_indices = share.indices;
     part.prompts = std::move(prompts);
     slkv::evaltool::write_part(o.out, part);
+    slkv::evaltool::remove_checkpoints(parts, share.indices);
     std::fprintf(stderr, "slkv-eval: wrote part %s (share %s, prompts %s)\n", o.out.c_str(),
                  share.spec.str().c_str(), slkv::dist::format_index_ranges(share.indices).c_str());
     return 0;
@@ -200,6 +201,10 @@ int run(const EvalOptions& o, const slkv::dist::MpiWorld& mpi) {
     slkv::write_file_atomic(o.out, slkv::evaltool::dump_json(
                                        slkv::evaltool::results_document(header, prompts, summary)));
     std::fprintf(stderr, "slkv-eval: wrote %s\n", o.out.c_str());
+    // Every rank's prompts are in the results now: their checkpoints have served.
+    std::vector<int64_t> all(static_cast<size_t>(n_items));
+    for (int64_t i = 0; i < n_items; ++i) all[static_cast<size_t>(i)] = i;
+    slkv::evaltool::remove_checkpoints(parts, all);
   }
   return 0;
 }

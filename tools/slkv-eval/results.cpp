@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "core/atomic_file.hpp"
 #include "core/bootstrap_mean.hpp"
@@ -164,6 +167,32 @@ void write_checkpoint(const std::string& dir, int64_t index, const std::string& 
   std::filesystem::create_directories(dir);
   const nlohmann::json j = {{"settings_hash", settings_hash}, {"prompt", prompt}};
   write_file_atomic(dir + "/" + std::to_string(index) + ".json", dump_json(j, -1));
+}
+
+void remove_checkpoints(const std::string& dir, const std::vector<int64_t>& indices) {
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return;
+  const std::set<int64_t> covered(indices.begin(), indices.end());
+  // "<index>.json", and "<index>.json.tmp.XXXXXX" that a killed writer left (core/atomic_file).
+  std::vector<std::filesystem::path> doomed;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t dot = name.find('.');
+    if (dot == 0 || dot == std::string::npos || name.find_first_not_of("0123456789") != dot ||
+        dot > 18) {
+      continue;
+    }
+    const std::string rest = name.substr(dot);
+    if (rest != ".json" && rest.rfind(".json.tmp.", 0) != 0) continue;
+    if (covered.count(std::stoll(name.substr(0, dot))) != 0) doomed.push_back(e.path());
+  }
+  for (const auto& path : doomed) {
+    if (!std::filesystem::remove(path, ec) && ec) {
+      std::fprintf(stderr, "slkv-eval: could not remove checkpoint %s (%s)\n", path.c_str(),
+                   ec.message().c_str());
+    }
+  }
+  if (std::filesystem::is_empty(dir, ec) && !ec) std::filesystem::remove(dir, ec);
 }
 
 }  // namespace slkv::evaltool
