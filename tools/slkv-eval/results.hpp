@@ -46,8 +46,8 @@ std::optional<nlohmann::json> read_checkpoint(const std::string& dir, int64_t in
 void write_checkpoint(const std::string& dir, int64_t index, const std::string& settings_hash,
                       const nlohmann::json& prompt);
 // Removes the checkpoints of `indices` once their results are written (with the temporaries
-// a killed writer left of them), then `dir` if that left it empty (other files are kept). Failures to remove are reported on stderr, not thrown:
-// the results are already safe.
+// a killed writer left of them), then `dir` if that left it empty (other files are kept).
+// Failures to remove are reported on stderr, not thrown: the results are already safe.
 void remove_checkpoints(const std::string& dir, const std::vector<int64_t>& indices);
 
 }  // namespace slkv::evaltool
