@@ -235,7 +235,9 @@ bool tile_isa_supported(TileIsa isa, int64_t head_dim) {
     case TileIsa::kNone:
       return true;
     case TileIsa::kAvx2:
-      return avx2 && shape;
+      // Up to head_dim 128: at 256 (Gemma 3) OpenBLAS's sgemm was as fast or faster on the AMD
+      // EPYC measured (docs/benchmarks.md, "AVX2 attention tiles"); at 64 the tiles were ahead.
+      return avx2 && shape && head_dim <= 128;
     case TileIsa::kAvx512:
       return avx512 && shape;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Register-tiled products of one prefill attention tile (engine/attention.cpp), used instead of
-// its two sgemm calls when the CPU has AVX-512F (12 x 32 score tiles) or AVX2 + FMA (6 x 16) and
-// head_dim is a multiple of 16. The sgemm path packs
+// its two sgemm calls when head_dim is a multiple of 16 and the CPU has AVX-512F (12 x 32 score
+// tiles) or AVX2 + FMA (6 x 16; head_dim up to 128). The sgemm path packs
 // the queries, the key block, the probability tile and the value block on every call and zeroes
 // the score tile first (5.3 of attention's 31.8% of a 2,048-token prefill); here the keys
 // are packed once per layer call into 32-key panels that every query block reads, and the
