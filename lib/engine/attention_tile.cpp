@@ -80,8 +80,8 @@ SLKV_AVX512 void accumulate_block(const float* p, int64_t p_ld, const float* v, 
 // R query rows x 16 keys (half a panel; 2R accumulators, R <= 6); accumulation R rows x 16 dims
 // (2R accumulators). As those micro-kernels do, each reads its broadcast operand and its vector
 // operand from packed, contiguous panels: the queries as [hd][6] micro-panels of 6 rows, the
-// values as [nk][16] slices of 16 dimensions (read in place, 6 query rows 1 KiB apart and
-// 16-float slices of value rows 1 KiB apart share L1 sets and ran at 65-70 % of the FMA rate).
+// values as [nk][16] slices of 16 dimensions (read in place, 6 query rows or 16-float slices of
+// value rows 1 KiB apart share L1 sets).
 constexpr int kRows2 = 6;
 
 // Lanes [0, n) of an 8-lane mask, n in [0, 8].
@@ -109,7 +109,7 @@ SLKV_AVX2 void scores_half_avx2(const float* qp, const float* half, int64_t hd, 
     }
   }
   const __m256 sc = _mm256_set1_ps(scale);
-  if (w == 16) {  // plain stores: masked ones are microcoded on AMD (several times slower)
+  if (w == 16) {  // plain stores; masked ones (many micro-ops on AMD) only at the edge
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       _mm256_storeu_ps(s + r * s_ld, _mm256_mul_ps(a0[r], sc));
