@@ -23,54 +23,25 @@
 #include <string>
 #include <vector>
 
+#include "common.hpp"
 #include "engine/attention_tile.hpp"
 #include "engine/kv_cache.hpp"
 #include "engine/kv_type.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
-
-double sgemm_peak_gflops(int n) {
-  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
-  openblas_set_num_threads(omp_get_max_threads());
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto t0 = Clock::now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
-                0.0f, c.data(), n);
-    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
-  }
-  return best;
-}
+using slkv::bench::attention_name;
+using slkv::bench::Clock;
+using slkv::bench::seconds_since;
+using slkv::bench::sgemm_peak_gflops;
+using slkv::bench::split;
+using slkv::bench::tile_limit;
 
 struct Shape {
   const char* key;
   const char* name;
   int64_t n_heads, n_kv_heads, head_dim;
 };
-
-slkv::detail::TileIsa tile_limit(const std::string& mode) {
-  using slkv::detail::TileIsa;
-  return mode == "tile" ? TileIsa::kAvx512 : mode == "tile-avx2" ? TileIsa::kAvx2 : TileIsa::kNone;
-}
-
-const char* isa_name(slkv::detail::TileIsa isa) {
-  using slkv::detail::TileIsa;
-  return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
-}
 
 }  // namespace
 
@@ -153,10 +124,9 @@ int main(int argc, char** argv) {
         }
       }
       for (size_t m = 0; m < modes.size(); ++m) {
-        slkv::detail::set_tile_isa_limit(tile_limit(modes[m]));
         const double gf = flops / best[m] / 1e9;
         std::printf("| %s | %lld | %s | %.2f | %.1f | %.1f%% |\n", sh.name,
-                    static_cast<long long>(ctx), isa_name(slkv::detail::tile_isa(hd)),
+                    static_cast<long long>(ctx), attention_name(modes[m], hd).c_str(),
                     best[m] * 1e3, gf, 100 * gf / peak);
       }
       std::fflush(stdout);

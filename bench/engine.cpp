@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "common.hpp"
 #include "core/error.hpp"
 #include "engine/attention_decode.hpp"
 #include "engine/attention_tile.hpp"
@@ -49,19 +50,13 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// CPU seconds of the whole process (all threads): on a shared, oversubscribed machine this
-// moves less with the load than wall time does.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+using slkv::bench::attention_name;
+using slkv::bench::Clock;
+using slkv::bench::process_cpu_seconds;
+using slkv::bench::seconds_since;
+using slkv::bench::sgemm_peak_gflops;
+using slkv::bench::split;
+using slkv::bench::tile_limit;
 
 // Peak resident set (VmHWM) in MiB.
 double peak_rss_mib() {
@@ -71,26 +66,6 @@ double peak_rss_mib() {
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   }
   return 0;
-}
-
-// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
-// (cpu_gflops) per process CPU second and thread: on a shared machine, the rate a core reaches
-// while it runs, which load moves less than wall time.
-double sgemm_peak_gflops(int n, double* cpu_gflops) {
-  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
-  openblas_set_num_threads(omp_get_max_threads());
-  double best = 0;
-  *cpu_gflops = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto t0 = Clock::now();
-    const double c0 = process_cpu_seconds();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
-                0.0f, c.data(), n);
-    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
-    *cpu_gflops = std::max(
-        *cpu_gflops, 2.0 * n * n * n / (process_cpu_seconds() - c0) / 1e9 * omp_get_max_threads());
-  }
-  return best;
 }
 
 // OpenBLAS sgemm on the model's own projection shapes (q, k, v, o, gate, up, down) with m
@@ -147,14 +122,6 @@ std::vector<int32_t> random_prompt(int64_t n, int64_t vocab) {
   return ids;
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
-
 // The 1-minute load average (the machine may be shared).
 double load_average() {
   std::ifstream in("/proc/loadavg");
@@ -181,22 +148,6 @@ const char* decode_kernel_name(slkv::detail::DecodeIsa isa) {
       break;
   }
   return "tiled";
-}
-
-// The tile kernel cap of a --prefill-attention mode.
-slkv::detail::TileIsa tile_limit(const std::string& mode) {
-  using slkv::detail::TileIsa;
-  return mode == "tile" ? TileIsa::kAvx512 : mode == "tile-avx2" ? TileIsa::kAvx2 : TileIsa::kNone;
-}
-
-// What a mode ran on this CPU: "sgemm", "tile avx512", "tile avx2" (a tile mode the CPU lacks
-// falls back to the next kernels down, named as such).
-std::string attention_name(const std::string& mode, int64_t head_dim) {
-  using slkv::detail::TileIsa;
-  const TileIsa saved = slkv::detail::set_tile_isa_limit(tile_limit(mode));
-  const TileIsa isa = slkv::detail::tile_isa(head_dim);
-  slkv::detail::set_tile_isa_limit(saved);
-  return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
 }
 
 }  // namespace

@@ -16,48 +16,38 @@ namespace slkv {
 namespace {
 
 using detail::DecodeIsa;
-
-// Every decode path this CPU has for head_dim, best first; kNone is the tiled path.
-std::vector<DecodeIsa> decode_isas(int64_t head_dim) {
-  std::vector<DecodeIsa> out;
-  for (DecodeIsa isa : {DecodeIsa::kAvx512, DecodeIsa::kAvx2, DecodeIsa::kNone})
-    if (detail::decode_isa_supported(isa, head_dim)) out.push_back(isa);
-  return out;
-}
-
-// Caps the decode kernels for one scope.
-class DecodeIsaCap {
- public:
-  explicit DecodeIsaCap(DecodeIsa isa) : saved_(detail::set_decode_isa_limit(isa)) {}
-  ~DecodeIsaCap() { detail::set_decode_isa_limit(saved_); }
-  DecodeIsaCap(const DecodeIsaCap&) = delete;
-  DecodeIsaCap& operator=(const DecodeIsaCap&) = delete;
-
- private:
-  DecodeIsa saved_;
-};
-
 using detail::TileIsa;
 
-// The prefill tile products this CPU has for head_dim, best first; kNone is the sgemm path.
-std::vector<TileIsa> tile_isas(int64_t head_dim) {
-  std::vector<TileIsa> out;
-  for (TileIsa isa : {TileIsa::kAvx512, TileIsa::kAvx2, TileIsa::kNone})
-    if (detail::tile_isa_supported(isa, head_dim)) out.push_back(isa);
+// Every kernel family of one kind this CPU has for head_dim, best first (kNone: the decode's
+// tiled path, or the prefill's sgemm products). Isa is DecodeIsa or TileIsa.
+template <typename Isa>
+std::vector<Isa> supported_isas(bool (*supported)(Isa, int64_t), int64_t head_dim) {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kNone})
+    if (supported(isa, head_dim)) out.push_back(isa);
   return out;
 }
+std::vector<DecodeIsa> decode_isas(int64_t head_dim) {
+  return supported_isas(&detail::decode_isa_supported, head_dim);
+}
+std::vector<TileIsa> tile_isas(int64_t head_dim) {
+  return supported_isas(&detail::tile_isa_supported, head_dim);
+}
 
-// Caps the tile kernels for one scope.
-class TileIsaCap {
+// Caps one kernel family for one scope (`set` returns the previous cap).
+template <typename Isa, Isa (*set)(Isa)>
+class IsaCap {
  public:
-  explicit TileIsaCap(TileIsa isa) : saved_(detail::set_tile_isa_limit(isa)) {}
-  ~TileIsaCap() { detail::set_tile_isa_limit(saved_); }
-  TileIsaCap(const TileIsaCap&) = delete;
-  TileIsaCap& operator=(const TileIsaCap&) = delete;
+  explicit IsaCap(Isa isa) : saved_(set(isa)) {}
+  ~IsaCap() { set(saved_); }
+  IsaCap(const IsaCap&) = delete;
+  IsaCap& operator=(const IsaCap&) = delete;
 
  private:
-  TileIsa saved_;
+  Isa saved_;
 };
+using DecodeIsaCap = IsaCap<DecodeIsa, &detail::set_decode_isa_limit>;
+using TileIsaCap = IsaCap<TileIsa, &detail::set_tile_isa_limit>;
 
 struct Case {
   int64_t n_heads, n_kv_heads, head_dim, n_past, n_tokens, window;

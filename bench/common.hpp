@@ -1,0 +1,79 @@
+#pragma once
+// Helpers the CPU benchmarks share (bench/engine.cpp, bench/attention.cpp): timing, the
+// OpenBLAS sgemm peak they report shares against, list arguments, tile-kernel modes.
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/attention_tile.hpp"
+
+namespace slkv::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds of the whole process (all threads): on a shared, oversubscribed machine this
+// moves less with the load than wall time does.
+inline double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
+// (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
+// core reaches while it runs, which load moves less than wall time.
+inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
+  openblas_set_num_threads(omp_get_max_threads());
+  double best = 0, cpu_best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = Clock::now();
+    const double c0 = process_cpu_seconds();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                0.0f, c.data(), n);
+    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
+    cpu_best = std::max(
+        cpu_best, 2.0 * n * n * n / (process_cpu_seconds() - c0) / 1e9 * omp_get_max_threads());
+  }
+  if (cpu_gflops) *cpu_gflops = cpu_best;
+  return best;
+}
+
+// "a,b,c" -> {"a", "b", "c"}.
+inline std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+// The tile kernel cap of a --prefill-attention / --modes value: tile (the best this CPU has),
+// tile-avx2, sgemm.
+inline detail::TileIsa tile_limit(const std::string& mode) {
+  using detail::TileIsa;
+  return mode == "tile" ? TileIsa::kAvx512 : mode == "tile-avx2" ? TileIsa::kAvx2 : TileIsa::kNone;
+}
+
+// What a mode runs on this CPU for head_dim: "sgemm", "tile avx512", "tile avx2" (a tile mode
+// the CPU lacks falls back to the next kernels down, named as such).
+inline std::string attention_name(const std::string& mode, int64_t head_dim) {
+  using detail::TileIsa;
+  const TileIsa saved = detail::set_tile_isa_limit(tile_limit(mode));
+  const TileIsa isa = detail::tile_isa(head_dim);
+  detail::set_tile_isa_limit(saved);
+  return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
+}
+
+}  // namespace slkv::bench
