@@ -50,13 +50,7 @@
 
 namespace {
 
-using slkv::bench::attention_name;
-using slkv::bench::Clock;
-using slkv::bench::process_cpu_seconds;
-using slkv::bench::seconds_since;
-using slkv::bench::sgemm_peak_gflops;
-using slkv::bench::split;
-using slkv::bench::tile_limit;
+using namespace slkv::bench;  // bench/common.hpp
 
 // Peak resident set (VmHWM) in MiB.
 double peak_rss_mib() {
