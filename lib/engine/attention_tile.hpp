@@ -1,12 +1,14 @@
 #pragma once
 // Register-tiled products of one prefill attention tile (engine/attention.cpp), used instead of
 // its two sgemm calls when head_dim is a multiple of 16 and the CPU has AVX-512F (12 x 32 score
-// tiles) or AVX2 + FMA (6 x 16; head_dim up to 128). The sgemm path packs
-// the queries, the key block, the probability tile and the value block on every call and zeroes
-// the score tile first (5.3 of attention's 31.8% of a 2,048-token prefill); here the keys
-// are packed once per layer call into 32-key panels that every query block reads, and the
-// queries, probabilities and values are read where they lie. Products are f32 FMAs in another
-// order than sgemm's (tests/engine/attention_tile_test.cpp checks the summation bound).
+// tiles) or AVX2 + FMA (6 x 16; head_dim up to 128). The sgemm path packs the queries, the key
+// block, the probability tile and the value block on every call and zeroes the score tile first
+// (5.3 of attention's 31.8% of a 2,048-token prefill); here the keys are packed once per layer
+// call into 32-key panels that every query block reads. The AVX-512 kernels read queries,
+// probabilities and values where they lie; the AVX2 ones read the queries as 6-row micro-panels
+// packed once per tile and each value block as 16-dimension slices packed per call. Products
+// are f32 FMAs in another order than sgemm's (tests/engine/attention_test.cpp, AttentionTile,
+// checks the summation bound).
 
 #include <cstdint>
 #include <vector>
@@ -45,8 +47,8 @@ TileQueries prepare_tile_queries(const float* q, int64_t q_ld, int64_t rows, int
                                  std::vector<float>& buffer);
 
 // s[r * s_ld + j] = scale * q[r] . key j, for r < rows and j < nk, the keys being the first nk
-// of `panels` (a block starting on a panel boundary); nothing past nk is written. Needs
-// attention_tile_supported.
+// of `panels` (a block starting on a panel boundary); nothing past nk is written. `q` comes
+// from prepare_tile_queries.
 void tile_scores(const TileQueries& q, const float* panels, int64_t nk, int64_t head_dim,
                  float scale, float* s, int64_t s_ld);
 
