@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/attention_tile.hpp"
+#include "engine/prompt_gemm.hpp"
 
 namespace slkv::bench {
 
@@ -74,6 +75,25 @@ inline std::string attention_name(const std::string& mode, int64_t head_dim) {
   const TileIsa isa = detail::tile_isa(head_dim);
   detail::set_tile_isa_limit(saved);
   return isa == TileIsa::kAvx512 ? "tile avx512" : isa == TileIsa::kAvx2 ? "tile avx2" : "sgemm";
+}
+
+// The projection product of a --prefill-weights mode: own and sgemm force one, streamed and
+// packed leave the CPU's default (packed weights bypass it anyway).
+inline detail::PromptGemmChoice gemm_choice(const std::string& mode) {
+  using detail::PromptGemmChoice;
+  return mode == "own"     ? PromptGemmChoice::kOwn
+         : mode == "sgemm" ? PromptGemmChoice::kSgemm
+                           : PromptGemmChoice::kAuto;
+}
+
+// What a --prefill-weights mode runs: "packed (oneDNN)", "streamed (own GEMM)", ...
+inline std::string weights_name(const std::string& mode) {
+  if (mode == "packed") return "packed (oneDNN)";
+  detail::set_prompt_gemm(gemm_choice(mode));
+  const bool own = prompt_gemm_preferred();
+  detail::set_prompt_gemm(detail::PromptGemmChoice::kAuto);
+  return (mode == "streamed" ? "streamed" : "forced") +
+         std::string(own ? " (own GEMM)" : " (dequantize + sgemm)");
 }
 
 }  // namespace slkv::bench

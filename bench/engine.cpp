@@ -4,12 +4,14 @@
 // Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
 //                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
 //                           [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
-//                           [--prefill-weights streamed,packed] [--prefill-rounds 1]
+//                           [--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1]
 //                           [--prefill-attention tile,tile-avx2,sgemm]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
-// as it goes) and/or packed (Model::pack_prefill_weights, oneDNN; the packing time and bytes are
-// printed once). --prefill-attention: the products of prefill attention tiles through the
-// register-tiled kernels (engine/attention_tile.hpp: `tile` the best this CPU has, the default;
+// as it goes, through whichever product this CPU uses by default), own (forced: prompt_gemm,
+// engine/prompt_gemm.hpp, dequantizing into its own panels), sgemm (forced: dequantize to
+// scratch + OpenBLAS sgemm) and/or packed (Model::pack_prefill_weights, oneDNN; the packing time
+// and bytes are printed once). --prefill-attention: the products of prefill attention tiles through
+// the register-tiled kernels (engine/attention_tile.hpp: `tile` the best this CPU has, the default;
 // `tile-avx2` the AVX2 ones) and/or OpenBLAS sgemm; every weight mode runs with every attention
 // mode, and each line names the kernels that ran. --prefill-rounds: each
 // prefill is run this many times per mode, the modes interleaved, and the fastest run is reported;
@@ -152,8 +154,8 @@ int main(int argc, char** argv) {
                  "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
                  "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16] "
                  "[--batch 512] [--decode-kernel avx512|avx2|tiled] "
-                 "[--prefill-weights streamed,packed] [--prefill-rounds 1] "
-                 "[--prefill-attention tile,sgemm]\n");
+                 "[--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1] "
+                 "[--prefill-attention tile,tile-avx2,sgemm]\n");
     return 2;
   }
   std::vector<int64_t> prefill = {512, 2048, 8192};
@@ -190,7 +192,8 @@ int main(int argc, char** argv) {
     if (k == "--prefill-attention" && !modes_of(attention_modes, {"tile", "tile-avx2", "sgemm"})) {
       return 2;
     }
-    if (k == "--prefill-weights" && !modes_of(weight_modes, {"streamed", "packed"})) return 2;
+    if (k == "--prefill-weights" && !modes_of(weight_modes, {"streamed", "own", "sgemm", "packed"}))
+      return 2;
     if (k == "--decode-kernel") {
       const std::string v = argv[i + 1];
       using slkv::detail::DecodeIsa;
@@ -255,6 +258,7 @@ int main(int argc, char** argv) {
           for (size_t m = 0; m < nm; ++m) {
             const slkv::Model& mm = modes[m].first == "packed" ? packed_model : model;
             slkv::detail::set_tile_isa_limit(tile_limit(modes[m].second));
+            slkv::detail::set_prompt_gemm(gemm_choice(modes[m].first));
             slkv::Session& session =
                 timed.emplace(mm, batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
             session.set_kv_type(slkv::parse_kv_type(kv));
@@ -276,8 +280,9 @@ int main(int argc, char** argv) {
               "%-8s %8lld %10.3f %10.1f %8.1f %9.1f%% %9.2f   (%s weights, %s attention, %s "
               "cache %.1f MiB, %.1f tokens per CPU second, %.1f%% of the CPU-second peak)\n",
               "prefill", static_cast<long long>(n), s, n / s, gf, 100 * gf / peak, cpu,
-              modes[m].first.c_str(), attention_name(modes[m].second, c.head_dim).c_str(),
-              kv.c_str(), session.cache().bytes_held() / 1048576.0, n / cpu,
+              weights_name(modes[m].first).c_str(),
+              attention_name(modes[m].second, c.head_dim).c_str(), kv.c_str(),
+              session.cache().bytes_held() / 1048576.0, n / cpu,
               100 * forward_flops(c, 0, n) / cpu * omp_get_max_threads() / 1e9 / cpu_peak);
         }
         std::fflush(stdout);

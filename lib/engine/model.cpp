@@ -184,9 +184,10 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
   auto bias = [](const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); };
   const PackedLayer* pl = model_.packed_layer(il);
   rms_norm(x_.data(), lw.attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  linear(*lw.wq, xn_.data(), n, q_.data(), bias(lw.q_bias), scratch_, pl ? pl->wq.get() : nullptr);
-  linear(*lw.wk, xn_.data(), n, k_.data(), bias(lw.k_bias), scratch_, pl ? pl->wk.get() : nullptr);
-  linear(*lw.wv, xn_.data(), n, v_.data(), bias(lw.v_bias), scratch_, pl ? pl->wv.get() : nullptr);
+  const LinearCall qkv[] = {{lw.wq, q_.data(), bias(lw.q_bias), pl ? pl->wq.get() : nullptr},
+                            {lw.wk, k_.data(), bias(lw.k_bias), pl ? pl->wk.get() : nullptr},
+                            {lw.wv, v_.data(), bias(lw.v_bias), pl ? pl->wv.get() : nullptr}};
+  linear_many(qkv, xn_.data(), n, scratch_);
   if (!lw.q_norm.empty()) {
     rms_norm(q_.data(), lw.q_norm.data(), n * c.n_heads, hd, c.norm_eps, q_.data());
     rms_norm(k_.data(), lw.k_norm.data(), n * c.n_kv_heads, hd, c.norm_eps, k_.data());
@@ -250,9 +251,9 @@ void Session::mlp_block(int64_t il, int64_t n) {
   up_.resize(static_cast<size_t>(n * c.ffn_hidden));
   const PackedLayer* pl = model_.packed_layer(il);
   rms_norm(x_.data(), lw.ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  linear(*lw.w_gate, xn_.data(), n, gate_.data(), nullptr, scratch_,
-         pl ? pl->w_gate.get() : nullptr);
-  linear(*lw.w_up, xn_.data(), n, up_.data(), nullptr, scratch_, pl ? pl->w_up.get() : nullptr);
+  const LinearCall gate_up[] = {{lw.w_gate, gate_.data(), nullptr, pl ? pl->w_gate.get() : nullptr},
+                                {lw.w_up, up_.data(), nullptr, pl ? pl->w_up.get() : nullptr}};
+  linear_many(gate_up, xn_.data(), n, scratch_);
   if (w.activation == Activation::kSilu) {
     silu_mul(gate_.data(), up_.data(), n * c.ffn_hidden);
   } else {

@@ -66,6 +66,28 @@ void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, 
   linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
 }
 
+void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_rows,
+                 LinearScratch& scratch) {
+  const bool shared = n_rows > kMatvecMaxRows && prompt_gemm_preferred() &&
+                      std::none_of(calls.begin(), calls.end(),
+                                   [](const LinearCall& c) { return c.packed != nullptr; });
+  if (!shared || calls.empty()) {
+    for (const LinearCall& c : calls) linear(*c.weight, x, n_rows, c.y, c.bias, scratch, c.packed);
+    return;
+  }
+  std::vector<GemmTarget> targets;
+  for (const LinearCall& c : calls) {
+    SLKV_CHECK(
+        c.weight->shape.size() == 2 && c.weight->shape[1] == calls[0].weight->shape[1],
+        "linear weights sharing activations must have equal inner dimensions: " + c.weight->name);
+    targets.push_back({c.weight, 0, c.weight->shape[0], c.y});
+  }
+  prompt_gemm(x, n_rows, calls[0].weight->shape[1], targets, scratch.gemm);
+  for (const LinearCall& c : calls) {
+    if (c.bias) add_bias(c.y, c.bias, n_rows, c.weight->shape[0]);
+  }
+}
+
 void use_single_threaded_blas() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -97,6 +119,11 @@ void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_
                        int64_t n_rows, float* y, LinearScratch& scratch) {
   const int64_t in = weight.shape[1];
   const int64_t n_out = out_end - out_begin;
+  if (n_rows > kMatvecMaxRows && prompt_gemm_preferred()) {
+    const GemmTarget target{&weight, out_begin, out_end, y};
+    prompt_gemm(x, n_rows, in, {&target, 1}, scratch.gemm);
+    return;
+  }
   const bool direct = weight.type == GgmlType::F32 &&
                       reinterpret_cast<uintptr_t>(weight.data) % alignof(float) == 0;
   const int64_t n_threads = omp_get_max_threads();

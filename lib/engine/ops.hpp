@@ -6,9 +6,11 @@
 // for a few rows (decode) engine/matvec.hpp dots the stored blocks.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/matvec_int8.hpp"
+#include "engine/prompt_gemm.hpp"
 #include "model/tensor_info.hpp"
 
 namespace slkv {
@@ -20,6 +22,7 @@ struct LinearScratch {
   std::vector<std::vector<float>> per_thread;
   int64_t max_floats = int64_t{1} << 20;  // 4 MiB per thread
   MatvecPrecision precision = MatvecPrecision::kExact;
+  PromptGemmScratch gemm;  // engine/prompt_gemm.hpp's buffers
 };
 
 // Makes OpenBLAS single-threaded: the engine parallelizes with OpenMP itself (each thread runs
@@ -39,6 +42,18 @@ class PackedLinear;
 // and does the product for more than kMatvecMaxRows rows.
 void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
             LinearScratch& scratch, const PackedLinear* packed = nullptr);
+
+// Several products of the same x: linear() for each, except that a many-row batch through
+// prompt_gemm packs x once for all of them (q, k, v; gate and up). Same results as separate
+// linear() calls, bit for bit.
+struct LinearCall {
+  const TensorInfo* weight;
+  float* y;
+  const float* bias = nullptr;
+  const PackedLinear* packed = nullptr;
+};
+void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_rows,
+                 LinearScratch& scratch);
 
 // Same, for only the output columns [out_begin, out_end) of W; y is [n_rows, out_end-out_begin].
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,

@@ -1,0 +1,131 @@
+// The prompt-batch projections alone: layer 0's seven projection weights of a real checkpoint
+// (as stored: quantized or not) times a batch of activation rows, through linear() with each
+// product mode, the modes interleaved, best of --rounds per weight. Modes: own (prompt_gemm,
+// engine/prompt_gemm.hpp), sgemm (dequantize to scratch + OpenBLAS sgemm), fused (own, with
+// q/k/v and gate/up sharing one packing of their activations as the Session calls them).
+// GFLOP/s is 2 * rows * out * in over the summed best times, against OpenBLAS sgemm's 2048^3
+// peak measured in the same run (best of the measurements before and after).
+// Usage: bench_gemm MODEL [--rows 512] [--rounds 5] [--modes own,fused,sgemm]
+// Threads: OMP_NUM_THREADS (default: all cores).
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "core/error.hpp"
+#include "engine/checkpoint_weights.hpp"
+#include "engine/model.hpp"
+#include "engine/ops.hpp"
+#include "engine/prompt_gemm.hpp"
+#include "model/checkpoint.hpp"
+
+namespace {
+
+using namespace slkv::bench;  // bench/common.hpp
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') {
+    std::fprintf(stderr,
+                 "usage: bench_gemm MODEL [--rows 512] [--rounds 5] [--modes own,fused,sgemm]\n");
+    return 2;
+  }
+  int64_t rows = 512, rounds = 5;
+  std::vector<std::string> modes = {"own", "fused", "sgemm"};
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--rows") {
+      rows = std::stoll(v);
+    } else if (k == "--rounds") {
+      rounds = std::max<int64_t>(1, std::stoll(v));
+    } else if (k == "--modes") {
+      modes = split(v);
+      for (const std::string& m : modes) {
+        if (m != "own" && m != "fused" && m != "sgemm") {
+          std::fprintf(stderr, "bench_gemm: --modes takes own, fused, sgemm\n");
+          return 2;
+        }
+      }
+    } else {
+      std::fprintf(stderr, "bench_gemm: unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  try {
+    double peak = sgemm_peak_gflops(2048);
+    auto checkpoint = slkv::Checkpoint::open(argv[1]);
+    slkv::CheckpointWeights weights(*checkpoint);
+    slkv::Model model(checkpoint->config(), weights);  // makes OpenBLAS single-threaded
+    const slkv::LayerWeights& lw = model.weights().layers[0];
+    const slkv::TensorInfo* group[] = {lw.wq, lw.wk, lw.wv, lw.wo, lw.w_gate, lw.w_up, lw.w_down};
+    int64_t max_in = 0, max_out = 0;
+    double flops = 0;
+    for (const slkv::TensorInfo* w : group) {
+      max_in = std::max(max_in, w->shape[1]);
+      max_out = std::max(max_out, w->shape[0]);
+      flops += 2.0 * rows * w->shape[0] * w->shape[1];
+    }
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(rows * max_in));
+    for (float& v : x) v = normal(rng);
+    std::vector<std::vector<float>> y(7, std::vector<float>(static_cast<size_t>(rows * max_out)));
+    slkv::LinearScratch scratch;
+    // Seconds per call group: 0 q,k,v  1 o  2 gate,up  3 down (shared activations per group).
+    const int groups[][3] = {{0, 1, 2}, {3, -1, -1}, {4, 5, -1}, {6, -1, -1}};
+    std::vector<std::vector<double>> best(modes.size(), std::vector<double>(4, 1e300));
+    for (int64_t r = 0; r < rounds; ++r) {
+      for (size_t m = 0; m < modes.size(); ++m) {
+        slkv::detail::set_prompt_gemm(modes[m] == "sgemm" ? slkv::detail::PromptGemmChoice::kSgemm
+                                                          : slkv::detail::PromptGemmChoice::kOwn);
+        for (int g = 0; g < 4; ++g) {
+          const auto t0 = Clock::now();
+          if (modes[m] == "fused") {
+            std::vector<slkv::GemmTarget> targets;
+            for (int i : groups[g]) {
+              if (i >= 0) targets.push_back({group[i], 0, group[i]->shape[0], y[i].data()});
+            }
+            slkv::prompt_gemm(x.data(), rows, group[groups[g][0]]->shape[1], targets, scratch.gemm);
+          } else {
+            for (int i : groups[g]) {
+              if (i >= 0) slkv::linear(*group[i], x.data(), rows, y[i].data(), nullptr, scratch);
+            }
+          }
+          best[m][g] = std::min(best[m][g], seconds_since(t0));
+        }
+      }
+    }
+    peak = std::max(peak, sgemm_peak_gflops(2048));
+    std::printf(
+        "%s layer 0 projections (%s), %lld rows, %d threads, OpenBLAS sgemm 2048^3 peak "
+        "%.1f GFLOP/s\n",
+        argv[1], std::string(slkv::ggml_type_name(lw.wq->type)).c_str(),
+        static_cast<long long>(rows), omp_get_max_threads(), peak);
+    std::printf(
+        "| mode | ms (q,k,v / o / gate,up / down) | GFLOP/s | %% of peak | vs sgemm |\n"
+        "|---|---|---:|---:|---:|\n");
+    double sgemm_s = 0;
+    for (size_t m = 0; m < modes.size(); ++m) {
+      if (modes[m] == "sgemm") sgemm_s = best[m][0] + best[m][1] + best[m][2] + best[m][3];
+    }
+    for (size_t m = 0; m < modes.size(); ++m) {
+      const double s = best[m][0] + best[m][1] + best[m][2] + best[m][3];
+      const double gf = flops / s / 1e9;
+      std::printf("| %s | %.2f / %.2f / %.2f / %.2f | %.1f | %.1f%% | %s |\n", modes[m].c_str(),
+                  best[m][0] * 1e3, best[m][1] * 1e3, best[m][2] * 1e3, best[m][3] * 1e3, gf,
+                  100 * gf / peak,
+                  sgemm_s > 0 ? (std::to_string(sgemm_s / s).substr(0, 4) + "x").c_str() : "-");
+    }
+  } catch (const slkv::Error& e) {
+    std::fprintf(stderr, "bench_gemm: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

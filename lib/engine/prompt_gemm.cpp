@@ -1,0 +1,289 @@
+#include "engine/prompt_gemm.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "core/error.hpp"
+#include "core/parallel_guard.hpp"
+#include "model/quant.hpp"
+
+namespace slkv {
+namespace {
+
+constexpr int64_t kMr = 6;            // activation rows per register tile
+constexpr int64_t kNr = 16;           // weight rows per register tile (two 8-lane vectors)
+constexpr int64_t kMaxKc = 256;       // K chunk: a [kc][16] micro-panel is at most 16 KiB
+constexpr int64_t kMc = 96;           // activation rows whose panels stay in L2 per weight panel
+constexpr int64_t kMaxNc = 128;       // weight rows dequantized and packed per block
+constexpr int64_t kAlignFloats = 16;  // 64-byte alignment inside the scratch vectors
+
+std::atomic<detail::PromptGemmChoice> g_choice{detail::PromptGemmChoice::kAuto};
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// K split into equal chunks of at most kMaxKc, each a multiple of 8 (the transposes' width)
+// except possibly the last.
+struct KChunks {
+  int64_t size, count;
+  explicit KChunks(int64_t k) {
+    const int64_t n = (k + kMaxKc - 1) / kMaxKc;
+    size = std::min(kMaxKc, round_up((k + n - 1) / n, 8));
+    count = (k + size - 1) / size;
+  }
+  int64_t len(int64_t pc, int64_t k) const { return std::min(size, k - pc * size); }
+};
+
+// A float pointer aligned to 64 bytes inside `v`, which is grown to hold `n` floats past it.
+float* aligned_floats(std::vector<float>& v, int64_t n) {
+  if (static_cast<int64_t>(v.size()) < n + kAlignFloats)
+    v.resize(static_cast<size_t>(n + kAlignFloats));
+  const auto addr = reinterpret_cast<uintptr_t>(v.data());
+  return v.data() + ((64 - addr % 64) % 64) / sizeof(float);
+}
+
+#if defined(__x86_64__)
+#define SLKV_AVX2 __attribute__((target("avx2,fma")))
+
+// dst[k * ld_dst + r] = src[r * ld_src + k] for r, k < 8.
+SLKV_AVX2 inline void transpose8x8(const float* src, int64_t ld_src, float* dst, int64_t ld_dst) {
+  __m256 r[8], t[8], u[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+// Packs rows[0, 16) x columns [k0, k0 + kc) of `rows` ([16][ld], row-major) as [kc][16].
+SLKV_AVX2 void pack_weight_panel(const float* rows, int64_t ld, int64_t k0, int64_t kc,
+                                 float* panel) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    transpose8x8(rows + k0 + k, ld, panel + k * kNr, kNr);
+    transpose8x8(rows + 8 * ld + k0 + k, ld, panel + k * kNr + 8, kNr);
+  }
+  for (; k < kc; ++k) {
+    for (int64_t r = 0; r < kNr; ++r) panel[k * kNr + r] = rows[r * ld + k0 + k];
+  }
+}
+
+// C[6][16] (row stride ldc) = (accumulate ? C : 0) + A · B over kc: a is a [kc][6] micro-panel,
+// b a [kc][16] one.
+SLKV_AVX2 void kernel_6x16(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
+                           bool accumulate) {
+  __m256 c0[kMr], c1[kMr];
+#pragma GCC unroll 6
+  for (int r = 0; r < kMr; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_load_ps(b + k * kNr);
+    const __m256 b1 = _mm256_load_ps(b + k * kNr + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < kMr; ++r) {
+      const __m256 ar = _mm256_broadcast_ss(a + k * kMr + r);
+      c0[r] = _mm256_fmadd_ps(ar, b0, c0[r]);
+      c1[r] = _mm256_fmadd_ps(ar, b1, c1[r]);
+    }
+  }
+  if (accumulate) {
+#pragma GCC unroll 6
+    for (int r = 0; r < kMr; ++r) {
+      c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(c + r * ldc));
+      c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(c + r * ldc + 8));
+    }
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < kMr; ++r) {
+    _mm256_storeu_ps(c + r * ldc, c0[r]);
+    _mm256_storeu_ps(c + r * ldc + 8, c1[r]);
+  }
+}
+
+// The kernel for a tile with rows < 6 or cols < 16 valid: through a full-size temporary.
+SLKV_AVX2 void kernel_edge(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
+                           bool accumulate, int64_t rows, int64_t cols) {
+  alignas(64) float tmp[kMr * kNr] = {};
+  if (accumulate) {
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(tmp + r * kNr, c + r * ldc, cols * sizeof(float));
+  }
+  kernel_6x16(a, b, kc, tmp, kNr, accumulate);
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tmp + r * kNr, cols * sizeof(float));
+}
+
+// x [m][k] (row-major) as, per K chunk, [m_pad / 6] micro-panels of [kc][6]; rows past m zero.
+// Threads share the work.
+void pack_activations(const float* x, int64_t m, int64_t k, const KChunks& kch, float* packed) {
+  const int64_t m_pad = round_up(m, kMr);
+  const int64_t n_panels = m_pad / kMr;
+#pragma omp for schedule(static)
+  for (int64_t i = 0; i < n_panels; ++i) {
+    for (int64_t pc = 0; pc < kch.count; ++pc) {
+      const int64_t kc = kch.len(pc, k);
+      float* dst = packed + pc * kch.size * m_pad + i * kMr * kc;
+      for (int64_t r = 0; r < kMr; ++r) {
+        const int64_t row = i * kMr + r;
+        if (row < m) {
+          const float* src = x + row * k + pc * kch.size;
+          for (int64_t kk = 0; kk < kc; ++kk) dst[kk * kMr + r] = src[kk];
+        } else {
+          for (int64_t kk = 0; kk < kc; ++kk) dst[kk * kMr + r] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+struct Block {
+  const GemmTarget* target;
+  int64_t n0, n1;  // rows of the weight (absolute)
+};
+
+// One block of weight rows against all of x: dequantize and pack the rows, then every tile.
+SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int64_t k,
+                         const KChunks& kch, std::vector<float>& buffer) {
+  const int64_t nb = blk.n1 - blk.n0;
+  const int64_t nb_pad = round_up(nb, kNr);
+  // Layout: [16][k] dequantized rows, then per K chunk [nb_pad / 16] micro-panels of [kc][16].
+  float* rows = aligned_floats(buffer, kNr * k + nb_pad * kch.size * kch.count + kAlignFloats);
+  float* panels = rows + round_up(kNr * k, kAlignFloats);
+  for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
+    const int64_t r0 = blk.n0 + jr * kNr;
+    const int64_t valid = std::min(kNr, blk.n1 - r0);
+    dequantize_rows(*blk.target->weight, r0, r0 + valid, rows);
+    if (valid < kNr) std::fill(rows + valid * k, rows + kNr * k, 0.0f);
+    for (int64_t pc = 0; pc < kch.count; ++pc) {
+      const int64_t kc = kch.len(pc, k);
+      pack_weight_panel(rows, k, pc * kch.size, kc,
+                        panels + pc * kch.size * nb_pad + jr * kNr * kc);
+    }
+  }
+  const int64_t m_pad = round_up(m, kMr);
+  const int64_t ldy = blk.target->out_end - blk.target->out_begin;
+  float* y = blk.target->y + (blk.n0 - blk.target->out_begin);
+  for (int64_t pc = 0; pc < kch.count; ++pc) {
+    const int64_t kc = kch.len(pc, k);
+    const float* bp = panels + pc * kch.size * nb_pad;
+    const float* ap = packed_x + pc * kch.size * m_pad;
+    const bool accumulate = pc > 0;
+    for (int64_t ic = 0; ic < m_pad; ic += kMc) {
+      const int64_t ic_end = std::min(m_pad, ic + kMc);
+      for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
+        const float* b = bp + jr * kNr * kc;
+        const int64_t cols = std::min(kNr, nb - jr * kNr);
+        for (int64_t ir = ic; ir < ic_end; ir += kMr) {
+          const float* a = ap + ir * kc;
+          float* c = y + ir * ldy + jr * kNr;
+          const int64_t rows_valid = std::min(kMr, m - ir);
+          if (rows_valid == kMr && cols == kNr) {
+            kernel_6x16(a, b, kc, c, ldy, accumulate);
+          } else {
+            kernel_edge(a, b, kc, c, ldy, accumulate, rows_valid, cols);
+          }
+        }
+      }
+    }
+  }
+}
+#endif  // __x86_64__
+
+}  // namespace
+
+bool prompt_gemm_supported() {
+#if defined(__x86_64__)
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+bool prompt_gemm_preferred() {
+  switch (g_choice.load(std::memory_order_relaxed)) {
+    case detail::PromptGemmChoice::kOwn:
+      return prompt_gemm_supported();
+    case detail::PromptGemmChoice::kSgemm:
+      return false;
+    case detail::PromptGemmChoice::kAuto:
+      break;
+  }
+#if defined(__x86_64__)
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  return prompt_gemm_supported() && !avx512;
+#else
+  return false;
+#endif
+}
+
+void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const GemmTarget> targets,
+                 PromptGemmScratch& scratch) {
+  SLKV_CHECK(prompt_gemm_supported(), "prompt_gemm needs a CPU with AVX2 and FMA");
+  SLKV_CHECK(n_rows >= 1 && in >= 1, "prompt_gemm: empty product");
+  for (const GemmTarget& t : targets) {
+    SLKV_CHECK(t.weight && t.weight->shape.size() == 2 && t.weight->shape[1] == in,
+               "prompt_gemm: weight " + (t.weight ? t.weight->name : std::string("(null)")) +
+                   " does not have " + std::to_string(in) + " columns");
+    SLKV_CHECK(t.out_begin >= 0 && t.out_begin < t.out_end && t.out_end <= t.weight->shape[0],
+               "prompt_gemm: row range of " + t.weight->name);
+  }
+#if defined(__x86_64__)
+  const int64_t n_threads = omp_get_max_threads();
+  // Blocks of weight rows: at most kMaxNc, and small enough that every thread gets several.
+  std::vector<Block> blocks;
+  for (const GemmTarget& t : targets) {
+    const int64_t n = t.out_end - t.out_begin;
+    const int64_t nc =
+        std::clamp<int64_t>(round_up((n + 2 * n_threads - 1) / (2 * n_threads), kNr), kNr, kMaxNc);
+    for (int64_t n0 = t.out_begin; n0 < t.out_end; n0 += nc) {
+      blocks.push_back({&t, n0, std::min(t.out_end, n0 + nc)});
+    }
+  }
+  const KChunks kch(in);
+  const int64_t m_pad = round_up(n_rows, kMr);
+  float* packed_x = aligned_floats(scratch.packed_x, m_pad * kch.size * kch.count);
+  if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
+    scratch.per_thread.resize(static_cast<size_t>(n_threads));
+  }
+  ParallelGuard guard;
+  const auto n_blocks = static_cast<int64_t>(blocks.size());
+#pragma omp parallel if (n_threads > 1)
+  {
+    pack_activations(x, n_rows, in, kch, packed_x);  // ends with the omp for's barrier
+    std::vector<float>& buffer = scratch.per_thread[static_cast<size_t>(omp_get_thread_num())];
+#pragma omp for schedule(dynamic)
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      guard.run(
+          [&] { run_block(blocks[static_cast<size_t>(b)], packed_x, n_rows, in, kch, buffer); });
+    }
+  }
+  guard.rethrow();
+#endif
+}
+
+namespace detail {
+void set_prompt_gemm(PromptGemmChoice choice) { g_choice.store(choice, std::memory_order_relaxed); }
+}  // namespace detail
+
+}  // namespace slkv

@@ -1,0 +1,62 @@
+#pragma once
+// The prompt-batch product y = x · Wᵀ over stored (possibly quantized) weights, with its own
+// blocking instead of dequantize-to-scratch + OpenBLAS sgemm. That path (ops.hpp,
+// linear_range_gemm) dequantizes every weight row to f32, then sgemm packs the same values
+// again, packs the activations per call and zeroes the output for beta = 0: about 15% of a
+// one-thread prefill (docs/benchmarks.md). Here each block of 16 weight rows is dequantized
+// straight into the [k][16] micro-panels the kernel reads, the activations are packed once as
+// [k][6] micro-panels for all the weights that share them (q, k, v; gate and up), and 6x16
+// register tiles accumulate in f32 with FMA (AVX2), the first K chunk storing without reading
+// the output.
+//
+// Blocking (one thread's view, BLIS order): a block of up to 128 weight rows is dequantized
+// and packed once, K is split into chunks of at most 256 (a 16-row micro-panel of one chunk,
+// 16 KiB, stays in L1 while it meets 96 activation rows, whose panels stay in L2). Threads
+// take blocks of weight rows. Results are f32 products like sgemm's, in another summation
+// order (tests/engine/prompt_gemm_test.cpp states the bound).
+//
+// Used by linear_range_gemm on CPUs with AVX2 and FMA but no AVX-512 (where it was measured
+// faster than OpenBLAS); elsewhere OpenBLAS stays, and detail::set_prompt_gemm overrides both.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/tensor_info.hpp"
+
+namespace slkv {
+
+// One product sharing the activations: y [n_rows, out_end - out_begin] = x · W[out_begin:out_end]ᵀ.
+struct GemmTarget {
+  const TensorInfo* weight;
+  int64_t out_begin, out_end;
+  float* y;
+};
+
+// Reusable buffers: the packed activations and one weight block per OpenMP thread.
+struct PromptGemmScratch {
+  std::vector<float> packed_x;
+  std::vector<std::vector<float>> per_thread;
+};
+
+// True when this CPU can run prompt_gemm (x86-64 with AVX2 and FMA).
+bool prompt_gemm_supported();
+
+// True when linear_range_gemm should use prompt_gemm on this CPU (see detail::set_prompt_gemm).
+bool prompt_gemm_preferred();
+
+// Every target's product over the same x [n_rows, in] (row-major). Each weight is [out, in] of
+// any type dequantize_rows reads, with `in` columns. Threads: OpenMP's. Throws slkv::Error
+// when the CPU lacks AVX2/FMA, a shape disagrees, or a weight cannot be dequantized (the
+// outputs are then unspecified).
+void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const GemmTarget> targets,
+                 PromptGemmScratch& scratch);
+
+namespace detail {
+enum class PromptGemmChoice { kAuto, kOwn, kSgemm };
+// For tests and benchmarks: kOwn forces prompt_gemm wherever supported, kSgemm forces the
+// OpenBLAS path, kAuto (the default) decides by CPU. Not thread-safe against running forwards.
+void set_prompt_gemm(PromptGemmChoice choice);
+}  // namespace detail
+
+}  // namespace slkv
