@@ -2,7 +2,7 @@
 // y = x · Wᵀ for a few activation rows (decode: one row per token) computed straight from the
 // stored blocks: each weight block is decoded into a small stack buffer and dotted with every
 // x row while it is in L1, so no matrix is dequantized into a scratch buffer. Used by
-// linear_range when n_rows <= kMatvecMaxRows; other row counts go through dequantize + sgemm.
+// linear_range when n_rows <= kMatvecMaxRows; other row counts go through linear_range_gemm.
 //
 // Numerics: the decoded weights are bit-identical to dequantize_row's (same formulas, same
 // f32 operation order, no contraction). Only the dot products differ from a plain left-to-right

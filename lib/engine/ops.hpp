@@ -1,9 +1,10 @@
 #pragma once
 // Dense building blocks of the forward pass, all in f32: RMSNorm, linear layers over stored
 // (possibly quantized) weights, activations. For many rows (prefill) weights are dequantized
-// chunk by chunk into a caller-owned scratch buffer right before each sgemm, so nothing
-// model-sized is resident (unless the caller passes a packed copy: engine/packed_linear.hpp);
-// for a few rows (decode) engine/matvec.hpp dots the stored blocks.
+// block by block into caller-owned scratch right before they are multiplied (engine/
+// prompt_gemm.hpp's own panels on AVX2 CPUs without AVX-512, row chunks for OpenBLAS sgemm
+// elsewhere), so nothing model-sized is resident (unless the caller passes a packed copy:
+// engine/packed_linear.hpp); for a few rows (decode) engine/matvec.hpp dots the stored blocks.
 
 #include <cstdint>
 #include <span>
@@ -59,8 +60,10 @@ void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_ro
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                   int64_t n_rows, float* y, const float* bias, LinearScratch& scratch);
 
-// linear_range without bias through dequantize-to-scratch + sgemm, whatever n_rows is
-// (linear_range uses it above kMatvecMaxRows rows and for types matvec lacks).
+// linear_range without bias for a batch of rows (linear_range uses it above kMatvecMaxRows rows
+// and for types matvec lacks): above kMatvecMaxRows rows through prompt_gemm where
+// prompt_gemm_preferred() (engine/prompt_gemm.hpp), otherwise, and for few rows, by
+// dequantizing row chunks to scratch for OpenBLAS sgemm / sgemv.
 void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                        int64_t n_rows, float* y, LinearScratch& scratch);
 
