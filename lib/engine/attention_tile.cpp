@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/fma_tile_avx2.hpp"
 
 namespace slkv {
 namespace {
@@ -98,16 +99,8 @@ SLKV_AVX2 void scores_half_avx2(const float* qp, const float* half, int64_t hd, 
   __m256 a0[R], a1[R];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
-  for (int64_t d = 0; d < hd; ++d) {
-    const __m256 k0 = _mm256_loadu_ps(half + d * kKeyPanel);
-    const __m256 k1 = _mm256_loadu_ps(half + d * kKeyPanel + 8);
-#pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
-      const __m256 qb = _mm256_broadcast_ss(qp + d * kRows2 + r);
-      a0[r] = _mm256_fmadd_ps(qb, k0, a0[r]);
-      a1[r] = _mm256_fmadd_ps(qb, k1, a1[r]);
-    }
-  }
+  static_assert(kRows2 == 6, "fma_tile_6x16 reads [hd][6] query micro-panels");
+  detail::fma_tile_6x16<R>(qp, half, kKeyPanel, hd, a0, a1);
   const __m256 sc = _mm256_set1_ps(scale);
   if (w == 16) {  // plain stores; masked ones (many micro-ops on AMD) only at the edge
 #pragma GCC unroll 6

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/parallel_guard.hpp"
+#include "engine/fma_tile_avx2.hpp"
 #include "model/quant.hpp"
 
 namespace slkv {
@@ -96,17 +97,7 @@ SLKV_AVX2 void kernel_6x16(const float* a, const float* b, int64_t kc, float* c,
   __m256 c0[kMr], c1[kMr];
 #pragma GCC unroll 6
   for (int r = 0; r < kMr; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(b + k * kNr);
-    const __m256 b1 = _mm256_load_ps(b + k * kNr + 8);
-#pragma GCC unroll 6
-    for (int r = 0; r < kMr; ++r) {
-      const __m256 ar = _mm256_broadcast_ss(a + k * kMr + r);
-      c0[r] = _mm256_fmadd_ps(ar, b0, c0[r]);
-      c1[r] = _mm256_fmadd_ps(ar, b1, c1[r]);
-    }
-  }
+  detail::fma_tile_6x16<kMr>(a, b, kNr, kc, c0, c1);
   if (accumulate) {
 #pragma GCC unroll 6
     for (int r = 0; r < kMr; ++r) {
