@@ -109,19 +109,20 @@ int main(int argc, char** argv) {
         argv[1], std::string(slkv::ggml_type_name(lw.wq->type)).c_str(),
         static_cast<long long>(rows), omp_get_max_threads(), peak);
     std::printf(
-        "| mode | ms (q,k,v / o / gate,up / down) | GFLOP/s | %% of peak | vs sgemm |\n"
+        "| mode | ms (q,k,v / o / gate,up / down) | GFLOP/s | %% of peak | sgemm time / this |\n"
         "|---|---|---:|---:|---:|\n");
-    double sgemm_s = 0;
+    auto total = [&](size_t m) { return best[m][0] + best[m][1] + best[m][2] + best[m][3]; };
+    const auto sgemm = std::find(modes.begin(), modes.end(), "sgemm");
     for (size_t m = 0; m < modes.size(); ++m) {
-      if (modes[m] == "sgemm") sgemm_s = best[m][0] + best[m][1] + best[m][2] + best[m][3];
-    }
-    for (size_t m = 0; m < modes.size(); ++m) {
-      const double s = best[m][0] + best[m][1] + best[m][2] + best[m][3];
-      const double gf = flops / s / 1e9;
-      std::printf("| %s | %.2f / %.2f / %.2f / %.2f | %.1f | %.1f%% | %s |\n", modes[m].c_str(),
+      const double gf = flops / total(m) / 1e9;
+      std::printf("| %s | %.2f / %.2f / %.2f / %.2f | %.1f | %.1f%% | ", modes[m].c_str(),
                   best[m][0] * 1e3, best[m][1] * 1e3, best[m][2] * 1e3, best[m][3] * 1e3, gf,
-                  100 * gf / peak,
-                  sgemm_s > 0 ? (std::to_string(sgemm_s / s).substr(0, 4) + "x").c_str() : "-");
+                  100 * gf / peak);
+      if (sgemm == modes.end()) {
+        std::printf("- |\n");
+      } else {
+        std::printf("%.2fx |\n", total(static_cast<size_t>(sgemm - modes.begin())) / total(m));
+      }
     }
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "bench_gemm: %s\n", e.what());

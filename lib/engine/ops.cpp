@@ -75,13 +75,8 @@ void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_ro
     for (const LinearCall& c : calls) linear(*c.weight, x, n_rows, c.y, c.bias, scratch, c.packed);
     return;
   }
-  std::vector<GemmTarget> targets;
-  for (const LinearCall& c : calls) {
-    SLKV_CHECK(
-        c.weight->shape.size() == 2 && c.weight->shape[1] == calls[0].weight->shape[1],
-        "linear weights sharing activations must have equal inner dimensions: " + c.weight->name);
-    targets.push_back({c.weight, 0, c.weight->shape[0], c.y});
-  }
+  std::vector<GemmTarget> targets;  // prompt_gemm checks every shape against the first's `in`
+  for (const LinearCall& c : calls) targets.push_back({c.weight, 0, c.weight->shape[0], c.y});
   prompt_gemm(x, n_rows, calls[0].weight->shape[1], targets, scratch.gemm);
   for (const LinearCall& c : calls) {
     if (c.bias) add_bias(c.y, c.bias, n_rows, c.weight->shape[0]);

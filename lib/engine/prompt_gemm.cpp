@@ -158,8 +158,8 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
   const int64_t nb = blk.n1 - blk.n0;
   const int64_t nb_pad = round_up(nb, kNr);
   // Layout: [16][k] dequantized rows, then per K chunk [nb_pad / 16] micro-panels of [kc][16].
-  float* rows = aligned_floats(buffer, kNr * k + nb_pad * kch.size * kch.count + kAlignFloats);
-  float* panels = rows + round_up(kNr * k, kAlignFloats);
+  float* rows = aligned_floats(buffer, kNr * k + nb_pad * kch.size * kch.count);
+  float* panels = rows + kNr * k;  // 16 * k floats: still 64-byte aligned
   for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
     const int64_t r0 = blk.n0 + jr * kNr;
     const int64_t valid = std::min(kNr, blk.n1 - r0);

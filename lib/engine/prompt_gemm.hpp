@@ -15,8 +15,9 @@
 // take blocks of weight rows. Results are f32 products like sgemm's, in another summation
 // order (tests/engine/prompt_gemm_test.cpp states the bound).
 //
-// Used by linear_range_gemm on CPUs with AVX2 and FMA but no AVX-512 (where it was measured
-// faster than OpenBLAS); elsewhere OpenBLAS stays, and detail::set_prompt_gemm overrides both.
+// Used by linear_range_gemm and linear_many (ops.hpp) on CPUs with AVX2 and FMA but no AVX-512
+// (where it was measured faster than OpenBLAS); elsewhere OpenBLAS stays, and
+// detail::set_prompt_gemm overrides both.
 
 #include <cstdint>
 #include <span>
