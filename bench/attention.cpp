@@ -70,7 +70,6 @@ int main(int argc, char** argv) {
     }
   }
   const double peak = sgemm_peak_gflops(2048);
-  openblas_set_num_threads(1);
   std::printf("%d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s, batch %lld, %s cache\n",
               omp_get_max_threads(), peak, static_cast<long long>(batch), kv.c_str());
   std::printf(

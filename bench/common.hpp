@@ -34,9 +34,25 @@ inline double process_cpu_seconds() {
 // sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
 // (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
 // core reaches while it runs, which load moves less than wall time.
+// OpenBLAS on all OpenMP threads while in scope, then back to the count it had: the engine runs
+// sgemm single-threaded inside its own OpenMP team, and a pool left awake after a peak
+// measurement competed with that team (engine/ops.hpp, use_single_threaded_blas).
+class AllThreadsBlas {
+ public:
+  AllThreadsBlas() : before_(openblas_get_num_threads()) {
+    openblas_set_num_threads(omp_get_max_threads());
+  }
+  ~AllThreadsBlas() { openblas_set_num_threads(before_); }
+  AllThreadsBlas(const AllThreadsBlas&) = delete;
+  AllThreadsBlas& operator=(const AllThreadsBlas&) = delete;
+
+ private:
+  int before_;
+};
+
 inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
   std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
-  openblas_set_num_threads(omp_get_max_threads());
+  const AllThreadsBlas all_threads;
   double best = 0, cpu_best = 0;
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();

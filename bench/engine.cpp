@@ -74,7 +74,7 @@ double projection_sgemm_gflops(const slkv::ModelConfig& c, int m) {
             kv = static_cast<int>(c.n_kv_heads * c.head_dim);
   const int h = static_cast<int>(c.hidden), f = static_cast<int>(c.ffn_hidden);
   const int shapes[][2] = {{q, h}, {kv, h}, {kv, h}, {h, q}, {f, h}, {f, h}, {h, f}};  // {out, in}
-  openblas_set_num_threads(omp_get_max_threads());
+  const AllThreadsBlas all_threads;
   double flops = 0, secs = 0;
   for (const auto& sh : shapes) {
     const int out = sh[0], in = sh[1];
@@ -253,7 +253,6 @@ int main(int argc, char** argv) {
             peak = std::max(peak, sgemm_peak_gflops(2048, &cp));
             cpu_peak = std::max(cpu_peak, cp);
             ++peak_measurements;
-            openblas_set_num_threads(1);  // the engine's setting (ops.hpp)
           }
           for (size_t m = 0; m < nm; ++m) {
             const slkv::Model& mm = modes[m].first == "packed" ? packed_model : model;

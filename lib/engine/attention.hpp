@@ -2,9 +2,10 @@
 // Grouped-query causal attention over the KV cache, in blocks with an online softmax: a
 // prefill never holds more than one [block_q, block_k] score tile per thread. Sliding-window
 // aware (key k is visible from query p iff k <= p and p - k < window). A tile's two products
-// run through the AVX-512 tile kernels (engine/attention_tile.hpp) where the CPU and head_dim
-// allow, through OpenBLAS sgemm otherwise. The exact softmax rows of selected queries are
-// recomputed on request with each row's final max and sum.
+// run through the register-tiled kernels (engine/attention_tile.hpp: AVX-512 or AVX2) where the
+// CPU and head_dim allow, through single-threaded OpenBLAS sgemm inside the team otherwise. The
+// exact softmax rows of selected queries are recomputed on request with each row's final max and
+// sum.
 
 #include <cstdint>
 #include <span>

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <string>
 
 #include "core/error.hpp"
@@ -18,6 +17,7 @@
 
 // Declared weak so that a non-OpenBLAS BLAS still links (then nothing is changed).
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace slkv {
 
@@ -84,10 +84,13 @@ void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_ro
 }
 
 void use_single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (openblas_set_num_threads) openblas_set_num_threads(1);
-  });
+  // Checked on every call, not once: the program linking the engine may set OpenBLAS's threads
+  // itself between calls (the benchmarks do, to measure the sgemm peak), and sgemm called from
+  // each OpenMP thread with OpenBLAS's own pool still awake made a two-thread Gemma 3 prefill 1.6x
+  // slower (its pthreads spinning in sched_yield against the team).
+  if (!openblas_set_num_threads) return;
+  if (openblas_get_num_threads && openblas_get_num_threads() == 1) return;
+  openblas_set_num_threads(1);
 }
 
 void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
@@ -132,6 +135,7 @@ void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_
   if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
     scratch.per_thread.resize(static_cast<size_t>(n_threads));
   }
+  if (!omp_in_parallel()) use_single_threaded_blas();  // sgemm runs inside the OpenMP team
   ParallelGuard guard;  // a throwing dequantization must not leave the region
 #pragma omp parallel for schedule(dynamic) if (n_chunks > 1)
   for (int64_t chunk = 0; chunk < n_chunks; ++chunk) {

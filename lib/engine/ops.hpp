@@ -28,7 +28,9 @@ struct LinearScratch {
 
 // Makes OpenBLAS single-threaded: the engine parallelizes with OpenMP itself (each thread runs
 // sgemm on its own slice of output rows), and OpenBLAS's own pthreads would compete with the
-// OpenMP team. Called by Model's constructor; idempotent.
+// OpenMP team. Called by Model's constructor and before each OpenMP region that calls sgemm
+// (the host program may have changed the setting in between); a no-op when already 1. Not from
+// inside a parallel region.
 void use_single_threaded_blas();
 
 // y[t, :] = x[t, :] / rms(x[t, :]) * weight, for t < n_rows. x and y may alias.

@@ -21,6 +21,10 @@
 #include "model/quant.hpp"
 #include "random_blocks.hpp"
 
+// Weak: a non-OpenBLAS BLAS still links (the OpenBLAS test then skips).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+
 namespace slkv {
 namespace {
 
@@ -149,6 +153,24 @@ TEST_F(PromptGemm, LinearRoutesManyRowsThroughIt) {
   EXPECT_EQ(own, direct);
   EXPECT_NE(sgemm, direct) << "the sgemm path should sum in another order somewhere";
   expect_within_bound(x, w, 0, 70, n_rows, sgemm, "sgemm");
+}
+
+// The dequantize + sgemm path runs one sgemm per OpenMP thread: OpenBLAS must be
+// single-threaded then, even when the host program set it otherwise since the Model was built.
+TEST(LinearSgemm, KeepsOpenBlasSingleThreadedWhateverTheHostSet) {
+  if (!openblas_get_num_threads) GTEST_SKIP() << "BLAS is not OpenBLAS";
+  std::mt19937 rng(10);
+  const StoredWeight w = make_weight({GgmlType::Q8_0, {0}}, 70, 320, rng);
+  const int64_t n_rows = 40;
+  const std::vector<float> x = random_rows(n_rows, 320, rng);
+  std::vector<float> y(static_cast<size_t>(n_rows * 70));
+  detail::set_prompt_gemm(detail::PromptGemmChoice::kSgemm);
+  openblas_set_num_threads(2);
+  LinearScratch ls;
+  linear(w.info, x.data(), n_rows, y.data(), nullptr, ls);
+  detail::set_prompt_gemm(detail::PromptGemmChoice::kAuto);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+  expect_within_bound(x, w, 0, 70, n_rows, y, "sgemm");
 }
 
 TEST_F(PromptGemm, LinearManyEqualsSeparateLinearCallsWithBiases) {

@@ -1,6 +1,5 @@
 #include "profile_job.hpp"
 
-#include <dlfcn.h>
 #include <omp.h>
 
 #include <chrono>
@@ -95,12 +94,9 @@ probes::Haystack make_haystack(const ProfileCliOptions& opt) {
 
 void set_threads(int threads) {
   if (threads <= 0) return;
+  // The OpenMP team only: the engine keeps OpenBLAS single-threaded itself (every sgemm it makes
+  // runs inside that team; engine/ops.hpp, use_single_threaded_blas).
   omp_set_num_threads(threads);
-  // OpenBLAS keeps its own pool unless built with OpenMP; set it when the symbol exists.
-  using SetThreads = void (*)(int);
-  if (auto* fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
-    fn(threads);
-  }
 }
 
 std::string default_profile_path(const std::string& model_path) {
