@@ -2,7 +2,11 @@
 # slkv against llama.cpp on the same GGUF files in one run (docs/benchmarks.md, "Against
 # llama.cpp, same run"): both models, 1 and 2 threads, prefill 512/2K/8K, int8 decode at those
 # contexts with the f32 and f16 KV cache; llama.cpp through llama-cpp-python built from source.
-# Usage: bench/compare_llama_cpp.sh BUILD_DIR LLAMA_CPP_PYTHON OUT_DIR [THREADS...]
+# Usage: [ROUNDS=N] [PREFILL=512,2048,8192] bench/compare_llama_cpp.sh BUILD_DIR LLAMA_CPP_PYTHON
+#        OUT_DIR [THREADS...]
+# ROUNDS (default 1) repeats the whole comparison, the engines' order swapped each round (a slow
+# stretch of a shared machine then hits both); bench/summarize_compare.py OUT_DIR prints the
+# best of the rounds per cell, with the range. Output: OUT_DIR/{slkv,llama}-MODEL-tT-rR.txt.
 set -euo pipefail
 build=$1 py=$2 out=$3
 shift 3
@@ -18,15 +22,31 @@ fi
 models=$("$(dirname "$0")/../scripts/get-model.sh" all 2>/dev/null || true)
 [ -n "$models" ] || models="$HOME/.cache/slkv/models/SmolLM2-135M-Instruct.Q4_1.gguf
 $HOME/.cache/slkv/models/gemma-3-270m-q4_k_m.gguf"
-for t in $threads; do
-  for m in $models; do
-    name=$(basename "$m" .gguf)
-    echo "== $name, $t threads, $(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg)"
-    OMP_NUM_THREADS=$t "$build/bench/slkv_bench_engine" "$m" --prefill 512,2048,8192 \
-      --decode-context 512,2048,8192 --decode-tokens 16 --rounds 1 --matvec int8 \
-      --kv-type f32,f16 | tee "$out/slkv-$name-t$t.txt"
-    OMP_NUM_THREADS=$t "$py" "$(dirname "$0")/llama_cpp_engine.py" "$m" --threads "$t" \
-      --prefill 512,2048,8192 --decode-context 512,2048,8192 --decode-tokens 16 |
-      tee "$out/llama-$name-t$t.txt"
+lengths=${PREFILL:-512,2048,8192}
+run_slkv() {  # model name threads round
+  OMP_NUM_THREADS=$3 "$build/bench/slkv_bench_engine" "$1" --prefill "$lengths" \
+    --decode-context "$lengths" --decode-tokens 16 --rounds 1 --matvec int8 \
+    --kv-type f32,f16 | tee "$out/slkv-$2-t$3-r$4.txt"
+}
+run_llama() {
+  OMP_NUM_THREADS=$3 "$py" "$(dirname "$0")/llama_cpp_engine.py" "$1" --threads "$3" \
+    --prefill "$lengths" --decode-context "$lengths" --decode-tokens 16 |
+    tee "$out/llama-$2-t$3-r$4.txt"
+}
+for round in $(seq 1 "${ROUNDS:-1}"); do
+  for t in $threads; do
+    for m in $models; do
+      name=$(basename "$m" .gguf)
+      echo "== round $round, $name, $t threads, $(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg)"
+      if [ $((round % 2)) -eq 1 ]; then
+        run_slkv "$m" "$name" "$t" "$round"
+        run_llama "$m" "$name" "$t" "$round"
+      else
+        run_llama "$m" "$name" "$t" "$round"
+        run_slkv "$m" "$name" "$t" "$round"
+      fi
+    done
   done
 done
+echo "== done $(date -u +%H:%M:%S)"
+python3 "$(dirname "$0")/summarize_compare.py" "$out"

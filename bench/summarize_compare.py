@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Tables from bench/compare_llama_cpp.sh's output directory: per model, phase and thread count,
+each engine's best tokens/s over the rounds (the rounds alternate which engine runs first, so a
+slow stretch of a shared machine hits both), the range over the rounds, and slkv's ratio to
+llama.cpp. slkv's f16 cache is the equal-memory comparison (llama.cpp's KV cache is f16).
+Also slkv's prefill share of its run's sgemm peak (best round; f32 cache).
+
+Usage: python3 bench/summarize_compare.py OUT_DIR
+Standard library only. Exits 1 when a file cannot be read or a cell is missing from a round.
+"""
+import pathlib
+import re
+import sys
+from collections import defaultdict
+
+# slkv_bench_engine lines (bench/engine.cpp):
+#   prefill 512 1.420 360.6 83.0 87.2% 1.42 (... f32 cache 22.5 MiB, ...)
+#   decode 16 0.224 35.79 10.9 11.5% 0.22 (int8, f32 cache, context 512, ...)
+SLKV_PREFILL = re.compile(
+    r"^prefill\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)%.*?\b(f32|f16|bf16) cache")
+SLKV_DECODE = re.compile(
+    r"^decode\s+\d+\s+[\d.]+\s+([\d.]+)\s+.*\((?:int8|exact), (f32|f16|bf16) cache, context (\d+)")
+# bench/llama_cpp_engine.py lines:
+#   prefill 512 5.344 95.8 (cpu ...)
+#   decode 16 0.315 50.71 (at context 512, ...)
+LLAMA_PREFILL = re.compile(r"^prefill\s+(\d+)\s+[\d.]+\s+([\d.]+)")
+LLAMA_DECODE = re.compile(r"^decode\s+\d+\s+[\d.]+\s+([\d.]+)\s+\(at context (\d+)")
+FILE = re.compile(r"^(slkv|llama)-(.+)-t(\d+)(?:-r(\d+))?\.txt$")
+
+
+def parse(path, engine):
+    """{(phase, tokens, column): value}; column is the cache type (slkv), 'llama', or
+    'share' (slkv prefill % of peak, f32 cache)."""
+    cells = {}
+    for line in path.read_text().splitlines():
+        if engine == "slkv":
+            m = SLKV_PREFILL.match(line)
+            if m:
+                n, tps, share, kv = int(m[1]), float(m[2]), float(m[3]), m[4]
+                cells[("prefill", n, kv)] = tps
+                if kv == "f32":
+                    cells[("prefill", n, "share")] = share
+                continue
+            m = SLKV_DECODE.match(line)
+            if m:
+                cells[("decode", int(m[3]), m[2])] = float(m[1])
+        else:
+            m = LLAMA_PREFILL.match(line)
+            if m:
+                cells[("prefill", int(m[1]), "llama")] = float(m[2])
+                continue
+            m = LLAMA_DECODE.match(line)
+            if m:
+                cells[("decode", int(m[2]), "llama")] = float(m[1])
+    return cells
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = pathlib.Path(sys.argv[1])
+    # (model, threads) -> (phase, tokens, column) -> [values over rounds]
+    runs = defaultdict(lambda: defaultdict(list))
+    rounds = defaultdict(set)
+    for path in sorted(out.iterdir()):
+        m = FILE.match(path.name)
+        if not m:
+            continue
+        engine, model, threads, rnd = m[1], m[2], int(m[3]), int(m[4] or 1)
+        cells = parse(path, engine)
+        if not cells:
+            print(f"{path}: no prefill or decode lines (did the run fail?)", file=sys.stderr)
+            sys.exit(1)
+        rounds[(model, threads)].add(rnd)
+        for key, value in cells.items():
+            runs[(model, threads)][key].append(value)
+    if not runs:
+        sys.exit(f"{out}: no slkv-*.txt or llama-*.txt files")
+    for (model, threads), cells in sorted(runs.items()):
+        n_rounds = len(rounds[(model, threads)])
+        print(f"\n{model}, {threads} thread{'s' if threads > 1 else ''}, best of {n_rounds} "
+              f"round{'s' if n_rounds > 1 else ''} (range in brackets), tokens/s\n")
+        print("| phase | slkv f32 cache | slkv f16 cache | llama.cpp (f16) | slkv f16 / llama.cpp "
+              "| slkv prefill % of peak |")
+        print("|---|---:|---:|---:|---:|---:|")
+        phases = sorted({(p, n) for (p, n, _) in cells}, key=lambda k: (k[0] != "prefill", k[1]))
+        for phase, n in phases:
+            row = []
+            for col in ("f32", "f16", "llama"):
+                vals = cells.get((phase, n, col), [])
+                if len(vals) != n_rounds:
+                    print(f"{model} {threads} threads {phase} {n} {col}: {len(vals)} of {n_rounds} "
+                          "rounds have this cell", file=sys.stderr)
+                    sys.exit(1)
+                row.append(vals)
+            best = [max(v) for v in row]
+            rng = ["" if n_rounds == 1 else f" ({min(v):.1f}-{max(v):.1f})" for v in row]
+            share = cells.get((phase, n, "share"))
+            share_s = f"{max(share):.1f} %" if share else ""
+            print(f"| {phase} {n:,} | " + " | ".join(f"{b:.1f}{r}" for b, r in zip(best, rng)) +
+                  f" | {best[1] / best[2]:.2f}x | {share_s} |")
+
+
+if __name__ == "__main__":
+    main()
