@@ -41,8 +41,10 @@ struct Q8Row {
   std::vector<float> dsum;     // [n / 32] d times the block's sum of q (minimum terms)
 };
 
-// Quantizes x[0, n) into `out` (resized). n must be a positive multiple of 32.
-void quantize_row_q8(const float* x, int64_t n, Q8Row& out);
+// Quantizes x[0, n) into `out` (resized). n must be a positive multiple of 32. Every `isa`
+// gives the same bits (the AVX2 one runs the same f32 operations); throws slkv::Error for an
+// instruction set the CPU lacks.
+void quantize_row_q8(const float* x, int64_t n, Q8Row& out, MatvecIsa isa = MatvecIsa::best);
 
 // True when the CPU can run kernels for `isa` (baseline and best: always).
 bool matvec_isa_available(MatvecIsa isa);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
 #include <string>
@@ -93,6 +94,42 @@ TEST(MatvecInt8, QuantizerRoundsEachBlockToItsScale) {
     }
   }
   EXPECT_THROW(quantize_row_q8(x.data(), 40, q), Error);
+}
+
+// Every instruction set's quantizer gives the reference's bits: random blocks, blocks whose
+// elements land exactly on .5 after scaling (round half to even), all-zero and negative-zero
+// blocks, tiny and huge magnitudes, and blocks with inf or NaN (NaN scale, zero quants).
+TEST(MatvecInt8, QuantizerSameBitsOnEveryIsa) {
+  std::mt19937 rng(17);
+  std::vector<float> x(32 * 40);
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
+  for (int i = 0; i < 32; ++i) x[32 + i] = 0.5f * static_cast<float>(i - 16);  // amax 8: .5 ties
+  x[32 + 31] = 127.0f;  // scale 1: every other element is k + 0.5 or an integer
+  std::fill_n(x.begin() + 64, 32, 0.0f);
+  std::fill_n(x.begin() + 96, 32, -0.0f);
+  for (int i = 0; i < 32; ++i) x[128 + i] *= 1e-30f;
+  for (int i = 0; i < 32; ++i) x[160 + i] *= 1e30f;
+  x[200] = std::numeric_limits<float>::infinity();
+  x[240] = -std::numeric_limits<float>::infinity();
+  x[290] = std::numeric_limits<float>::quiet_NaN();
+  x[31 * 32 + 5] = std::numeric_limits<float>::denorm_min();
+  Q8Row ref;
+  quantize_row_q8(x.data(), static_cast<int64_t>(x.size()), ref, MatvecIsa::baseline);
+  EXPECT_TRUE(std::isnan(ref.d[6]) && std::isnan(ref.d[7]) && std::isnan(ref.d[9]));
+  for (MatvecIsa isa : {MatvecIsa::avx2, MatvecIsa::avx512_vnni, MatvecIsa::best}) {
+    if (!matvec_isa_available(isa)) continue;
+    SCOPED_TRACE(static_cast<int>(isa));
+    Q8Row q;
+    quantize_row_q8(x.data(), static_cast<int64_t>(x.size()), q, isa);
+    EXPECT_EQ(q.q, ref.q);
+    EXPECT_EQ(q.sum16, ref.sum16);
+    ASSERT_EQ(q.d.size(), ref.d.size());
+    for (size_t b = 0; b < ref.d.size(); ++b) {
+      // NaN != NaN: compare the bits.
+      EXPECT_EQ(std::bit_cast<uint32_t>(q.d[b]), std::bit_cast<uint32_t>(ref.d[b])) << b;
+      EXPECT_EQ(std::bit_cast<uint32_t>(q.dsum[b]), std::bit_cast<uint32_t>(ref.dsum[b])) << b;
+    }
+  }
 }
 
 TEST(MatvecInt8, MatchesDequantizedDotForEveryTypeRowCountAndIsa) {
