@@ -3,7 +3,8 @@
 each engine's best tokens/s over the rounds (the rounds alternate which engine runs first, so a
 slow stretch of a shared machine hits both), the range over the rounds, and slkv's ratio to
 llama.cpp. slkv's f16 cache is the equal-memory comparison (llama.cpp's KV cache is f16).
-Also slkv's prefill share of its run's sgemm peak (best round; f32 cache).
+Also slkv's prefill share of the sgemm peak: its best prefill GFLOP/s (f32 cache) over the
+highest 2048^3 sgemm peak any round measured (one round's low peak measurement cannot inflate it).
 
 Usage: python3 bench/summarize_compare.py OUT_DIR
 Standard library only. Exits 1 when a file cannot be read or a cell is missing from a round.
@@ -17,7 +18,8 @@ from collections import defaultdict
 #   prefill 512 1.420 360.6 83.0 87.2% 1.42 (... f32 cache 22.5 MiB, ...)
 #   decode 16 0.224 35.79 10.9 11.5% 0.22 (int8, f32 cache, context 512, ...)
 SLKV_PREFILL = re.compile(
-    r"^prefill\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)%.*?\b(f32|f16|bf16) cache")
+    r"^prefill\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)\s+[\d.]+%.*?\b(f32|f16|bf16) cache")
+SLKV_PEAK = re.compile(r"highest OpenBLAS sgemm 2048\^3 peak of \d+ measurements?: ([\d.]+) GFLOP/s")
 SLKV_DECODE = re.compile(
     r"^decode\s+\d+\s+[\d.]+\s+([\d.]+)\s+.*\((?:int8|exact), (f32|f16|bf16) cache, context (\d+)")
 # bench/llama_cpp_engine.py lines:
@@ -29,17 +31,21 @@ FILE = re.compile(r"^(slkv|llama)-(.+)-t(\d+)(?:-r(\d+))?\.txt$")
 
 
 def parse(path, engine):
-    """{(phase, tokens, column): value}; column is the cache type (slkv), 'llama', or
-    'share' (slkv prefill % of peak, f32 cache)."""
+    """{(phase, tokens, column): value}; column is the cache type (slkv), 'llama', 'gflops'
+    (slkv prefill, f32 cache), or ("peak", 0, "peak") for the run's highest sgemm peak."""
     cells = {}
     for line in path.read_text().splitlines():
         if engine == "slkv":
             m = SLKV_PREFILL.match(line)
             if m:
-                n, tps, share, kv = int(m[1]), float(m[2]), float(m[3]), m[4]
+                n, tps, gflops, kv = int(m[1]), float(m[2]), float(m[3]), m[4]
                 cells[("prefill", n, kv)] = tps
                 if kv == "f32":
-                    cells[("prefill", n, "share")] = share
+                    cells[("prefill", n, "gflops")] = gflops
+                continue
+            m = SLKV_PEAK.search(line)
+            if m:
+                cells[("peak", 0, "peak")] = float(m[1])
                 continue
             m = SLKV_DECODE.match(line)
             if m:
@@ -78,8 +84,13 @@ def main():
         sys.exit(f"{out}: no slkv-*.txt or llama-*.txt files")
     for (model, threads), cells in sorted(runs.items()):
         n_rounds = len(rounds[(model, threads)])
+        peaks = cells.pop(("peak", 0, "peak"), [])
+        if len(peaks) != n_rounds:
+            sys.exit(f"{model} {threads} threads: a slkv file lacks its sgemm peak line")
+        peak = max(peaks)
         print(f"\n{model}, {threads} thread{'s' if threads > 1 else ''}, best of {n_rounds} "
               f"round{'s' if n_rounds > 1 else ''} (range in brackets), tokens/s\n")
+        print(f"highest sgemm 2048^3 peak of the rounds: {peak:.1f} GFLOP/s\n")
         print("| phase | slkv f32 cache | slkv f16 cache | llama.cpp (f16) | slkv f16 / llama.cpp "
               "| slkv prefill % of peak |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -95,8 +106,8 @@ def main():
                 row.append(vals)
             best = [max(v) for v in row]
             rng = ["" if n_rounds == 1 else f" ({min(v):.1f}-{max(v):.1f})" for v in row]
-            share = cells.get((phase, n, "share"))
-            share_s = f"{max(share):.1f} %" if share else ""
+            gflops = cells.get((phase, n, "gflops"))
+            share_s = f"{100 * max(gflops) / peak:.1f} %" if gflops else ""
             print(f"| {phase} {n:,} | " + " | ".join(f"{b:.1f}{r}" for b, r in zip(best, rng)) +
                   f" | {best[1] / best[2]:.2f}x | {share_s} |")
 
