@@ -31,9 +31,6 @@ inline double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
-// (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
-// core reaches while it runs, which load moves less than wall time.
 // OpenBLAS on all OpenMP threads while in scope, then back to the count it had: the engine runs
 // sgemm single-threaded inside its own OpenMP team, and a pool left awake after a peak
 // measurement competed with that team (engine/ops.hpp, use_single_threaded_blas).
@@ -50,6 +47,9 @@ class AllThreadsBlas {
   int before_;
 };
 
+// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
+// (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
+// core reaches while it runs, which load moves less than wall time.
 inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
   std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
   const AllThreadsBlas all_threads;

@@ -2,8 +2,8 @@
 # slkv against llama.cpp on the same GGUF files in one run (docs/benchmarks.md, "Against
 # llama.cpp, same run"): both models, 1 and 2 threads, prefill 512/2K/8K, int8 decode at those
 # contexts with the f32 and f16 KV cache; llama.cpp through llama-cpp-python built from source.
-# Usage: [ROUNDS=N] [PREFILL=512,2048,8192] [DECODE_TOKENS=64] bench/compare_llama_cpp.sh BUILD_DIR LLAMA_CPP_PYTHON
-#        OUT_DIR [THREADS...]
+# Usage: [ROUNDS=N] [PREFILL=512,2048,8192] [DECODE_TOKENS=64] bench/compare_llama_cpp.sh
+#        BUILD_DIR LLAMA_CPP_PYTHON OUT_DIR [THREADS...]
 # ROUNDS (default 1) repeats the whole comparison, the engines' order swapped each round (a slow
 # stretch of a shared machine then hits both); bench/summarize_compare.py OUT_DIR prints the
 # best of the rounds per cell, with the range. Output: OUT_DIR/{slkv,llama}-MODEL-tT-rR.txt.

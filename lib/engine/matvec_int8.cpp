@@ -121,10 +121,6 @@ inline void prefetch_range(const uint8_t* base, int64_t from, int64_t to, int64_
 #endif
 }
 
-}  // namespace
-
-namespace {
-
 // One 32-element block: the reference quantizer (every ISA's result is this one's, bit for bit).
 void quantize_block_q8(const float* xb, int8_t* q, float* d_out, int16_t* sum16, float* dsum) {
   float amax = 0.0f;

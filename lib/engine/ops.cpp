@@ -86,8 +86,8 @@ void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_ro
 void use_single_threaded_blas() {
   // Checked on every call, not once: the program linking the engine may set OpenBLAS's threads
   // itself between calls (the benchmarks do, to measure the sgemm peak), and sgemm called from
-  // each OpenMP thread with OpenBLAS's own pool still awake made a two-thread Gemma 3 prefill 1.6x
-  // slower (its pthreads spinning in sched_yield against the team).
+  // each OpenMP thread with OpenBLAS's own pool still awake made a two-thread Gemma 3
+  // prefill 1.4-2x slower (its pthreads spinning in sched_yield against the team).
   if (!openblas_set_num_threads) return;
   if (openblas_get_num_threads && openblas_get_num_threads() == 1) return;
   openblas_set_num_threads(1);

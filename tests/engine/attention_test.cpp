@@ -230,7 +230,7 @@ TEST(BlockedAttention, HalfCacheEqualsF32CacheOfTheRoundedRows) {
 
 // The prefill's sgemm products run inside the OpenMP team, one per thread: OpenBLAS must be
 // single-threaded then even when the host program set it otherwise since the Model was built
-// (its pool spinning against the team made a two-thread Gemma 3 prefill 1.6x slower).
+// (its pool spinning against the team made a two-thread Gemma 3 prefill 1.4-2x slower).
 TEST(BlockedAttention, KeepsOpenBlasSingleThreadedWhateverTheHostSet) {
   if (!openblas_get_num_threads) GTEST_SKIP() << "BLAS is not OpenBLAS";
   const int64_t H = 2, G = 1, hd = 16, T = 40;

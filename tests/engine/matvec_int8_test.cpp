@@ -103,8 +103,9 @@ TEST(MatvecInt8, QuantizerSameBitsOnEveryIsa) {
   std::mt19937 rng(17);
   std::vector<float> x(32 * 40);
   for (auto& v : x) v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
-  for (int i = 0; i < 32; ++i) x[32 + i] = 0.5f * static_cast<float>(i - 16);  // amax 8: .5 ties
-  x[32 + 31] = 127.0f;  // scale 1: every other element is k + 0.5 or an integer
+  // Block 1: amax 127 (scale 1), the other elements k / 2: every other one an exact .5 tie.
+  for (int i = 0; i < 32; ++i) x[32 + i] = 0.5f * static_cast<float>(i - 16);
+  x[32 + 31] = 127.0f;
   std::fill_n(x.begin() + 64, 32, 0.0f);
   std::fill_n(x.begin() + 96, 32, -0.0f);
   for (int i = 0; i < 32; ++i) x[128 + i] *= 1e-30f;
