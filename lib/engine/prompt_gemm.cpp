@@ -241,14 +241,12 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
   }
 #if defined(__x86_64__)
   const int64_t n_threads = omp_get_max_threads();
-  // Blocks of weight rows: at most kMaxNc, and small enough that every thread gets several.
   std::vector<Block> blocks;
   for (const GemmTarget& t : targets) {
-    const int64_t n = t.out_end - t.out_begin;
-    const int64_t nc =
-        std::clamp<int64_t>(round_up((n + 2 * n_threads - 1) / (2 * n_threads), kNr), kNr, kMaxNc);
-    for (int64_t n0 = t.out_begin; n0 < t.out_end; n0 += nc) {
-      blocks.push_back({&t, n0, std::min(t.out_end, n0 + nc)});
+    int64_t n0 = t.out_begin;
+    for (const int64_t rows : detail::weight_row_blocks(t.out_end - t.out_begin, n_threads)) {
+      blocks.push_back({&t, n0, n0 + rows});
+      n0 += rows;
     }
   }
   const KChunks kch(in);
@@ -274,6 +272,29 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
 }
 
 namespace detail {
+std::vector<int64_t> weight_row_blocks(int64_t n, int64_t n_threads) {
+  SLKV_CHECK(n >= 1 && n_threads >= 1, "weight_row_blocks: empty split");
+  const int64_t panels = (n + kNr - 1) / kNr;
+  const int64_t max_panels = kMaxNc / kNr;
+  // At least two blocks per thread where there are panels for them; then a multiple of the
+  // thread count, so that equal blocks end together (640 rows in 128-row blocks were five
+  // blocks: three for one thread, two for the other).
+  int64_t count = std::max((panels + max_panels - 1) / max_panels, std::min(panels, 2 * n_threads));
+  const int64_t rounded = round_up(count, n_threads);
+  if (rounded <= panels) count = rounded;
+  std::vector<int64_t> rows;
+  rows.reserve(static_cast<size_t>(count));
+  int64_t done = 0;
+  for (int64_t b = 0; b < count; ++b) {
+    // Whole panels, spread so that sizes differ by at most one panel, larger blocks first.
+    const int64_t p = panels / count + (b < panels % count ? 1 : 0);
+    const int64_t r = std::min(p * kNr, n - done);
+    rows.push_back(r);
+    done += r;
+  }
+  return rows;
+}
+
 void set_prompt_gemm(PromptGemmChoice choice) { g_choice.store(choice, std::memory_order_relaxed); }
 }  // namespace detail
 

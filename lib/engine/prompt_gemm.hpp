@@ -12,8 +12,8 @@
 // Blocking (one thread's view, BLIS order): a block of up to 128 weight rows is dequantized
 // and packed once, K is split into chunks of at most 256 (a 16-row micro-panel of one chunk,
 // 16 KiB, stays in L1 while it meets 96 activation rows, whose panels stay in L2). Threads
-// take blocks of weight rows. Results are f32 products like sgemm's, in another summation
-// order (tests/engine/prompt_gemm_test.cpp states the bound).
+// take blocks of weight rows, as many per thread. Results are f32 products like sgemm's, in another
+// summation order (tests/engine/prompt_gemm_test.cpp states the bound).
 //
 // Used by linear_range_gemm and linear_many (ops.hpp) on CPUs with AVX2 and FMA but no AVX-512
 // (where it was measured faster than OpenBLAS); elsewhere OpenBLAS stays, and
@@ -54,6 +54,11 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
                  PromptGemmScratch& scratch);
 
 namespace detail {
+// How prompt_gemm splits `n` weight rows into per-thread blocks (sizes in order): whole 16-row
+// panels (the last block may end inside one), at most 128 rows each, sizes within one panel
+// of each other, and a count that is a multiple of n_threads wherever there are enough panels.
+std::vector<int64_t> weight_row_blocks(int64_t n, int64_t n_threads);
+
 enum class PromptGemmChoice { kAuto, kOwn, kSgemm };
 // For tests and benchmarks: kOwn forces prompt_gemm wherever supported, kSgemm forces the
 // OpenBLAS path, kAuto (the default) decides by CPU. Not thread-safe against running forwards.

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -216,5 +217,40 @@ TEST_F(PromptGemm, RefusesMismatchedShapesAndReportsBrokenWeights) {
   }
 }
 
+// The split of weight rows into thread blocks: exact cover, whole panels, at most 128 rows,
+// sizes within a panel of each other, and an even share per thread. Gemma 3's 640-row
+// projections were five 128-row blocks, three for one of two threads (about a sixth of their
+// time idle on the other).
+TEST(PromptGemmBlocks, CoverTheRowsInEqualSharesPerThread) {
+  for (int64_t threads : {1, 2, 3, 4, 8}) {
+    for (int64_t n : {1, 15, 16, 17, 100, 256, 576, 640, 1000, 1024, 1536, 2048, 6912}) {
+      const std::vector<int64_t> rows = detail::weight_row_blocks(n, threads);
+      const std::string where =
+          std::to_string(n) + " rows, " + std::to_string(threads) + " threads";
+      const int64_t panels = (n + 15) / 16;
+      ASSERT_FALSE(rows.empty()) << where;
+      int64_t sum = 0, most = 0, least = n;
+      for (size_t b = 0; b < rows.size(); ++b) {
+        sum += rows[b];
+        EXPECT_GE(rows[b], 1) << where;
+        EXPECT_LE(rows[b], 128) << where;
+        if (b + 1 < rows.size()) {
+          EXPECT_EQ(rows[b] % 16, 0) << where << ", block " << b;
+        }
+        most = std::max(most, (rows[b] + 15) / 16);
+        least = std::min(least, (rows[b] + 15) / 16);
+      }
+      EXPECT_EQ(sum, n) << where;
+      EXPECT_LE(most - least, 1) << where;
+      const auto count = static_cast<int64_t>(rows.size());
+      if (panels >= 2 * threads) {
+        EXPECT_EQ(count % threads, 0) << where;
+        EXPECT_GE(count, 2 * threads) << where;
+      }
+    }
+  }
+  EXPECT_EQ(detail::weight_row_blocks(640, 2), (std::vector<int64_t>{112, 112, 112, 112, 96, 96}));
+  EXPECT_EQ(detail::weight_row_blocks(640, 1), (std::vector<int64_t>(5, 128)));
+}
 }  // namespace
 }  // namespace slkv
