@@ -239,8 +239,7 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
   if (!lw.post_attn_norm.empty()) {
     rms_norm(xn_.data(), lw.post_attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   }
-  for (int64_t i = 0; i < n * c.hidden; ++i)
-    x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+  add_in_place(x_.data(), xn_.data(), n * c.hidden);
 }
 
 void Session::mlp_block(int64_t il, int64_t n) {
@@ -264,8 +263,7 @@ void Session::mlp_block(int64_t il, int64_t n) {
   if (!lw.post_ffn_norm.empty()) {
     rms_norm(xn_.data(), lw.post_ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   }
-  for (int64_t i = 0; i < n * c.hidden; ++i)
-    x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+  add_in_place(x_.data(), xn_.data(), n * c.hidden);
 }
 
 void Session::emit_logits(std::span<const int64_t> rows, const LogitsSink& sink) {

@@ -193,6 +193,11 @@ void silu_mul(float* gate, const float* up, int64_t n) {
   }
 }
 
+void add_in_place(float* x, const float* y, int64_t n) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
 void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   // gelu(g) = 0.5 g (1 + tanh(u)), u = sqrt(2/pi) (g + 0.044715 g^3); with e = exp(-2|u|),

@@ -73,6 +73,9 @@ void linear_range_gemm(const TensorInfo& weight, int64_t out_begin, int64_t out_
 void silu_mul(float* gate, const float* up, int64_t n);
 void gelu_tanh_mul(float* gate, const float* up, int64_t n);
 
+// x[i] += y[i] for i < n (the residual add), on OpenMP's threads for large n.
+void add_in_place(float* x, const float* y, int64_t n);
+
 // Reads a small tensor (norm weight, bias, rope factors) as f32, checking its element count.
 std::vector<float> read_vector(const TensorInfo& tensor, int64_t expected_elements);
 

@@ -1,6 +1,8 @@
 // silu_mul and gelu_tanh_mul (engine/ops.hpp) against double-precision formulas, over inputs
-// from -100 to 100, block tails, and a size that takes the parallel path.
+// from -100 to 100, block tails, and a size that takes the parallel path; add_in_place against
+// the plain loop.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <random>
@@ -54,5 +56,20 @@ TEST(Activations, SiluAndGeluMatchDoublePrecision) {
   }
 }
 
+TEST(Activations, AddInPlaceEqualsThePlainLoopOnOneAndTwoThreads) {
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (int64_t n : {int64_t{1}, int64_t{1000}, int64_t{65537}, int64_t{300001}}) {
+      std::vector<float> x = inputs(n), y = inputs(n + 1);
+      y.erase(y.begin());  // a different sequence from x
+      std::vector<float> want = x;
+      for (int64_t i = 0; i < n; ++i) want[static_cast<size_t>(i)] += y[static_cast<size_t>(i)];
+      add_in_place(x.data(), y.data(), n);
+      EXPECT_EQ(x, want) << n << " elements, " << threads << " threads";
+    }
+  }
+  omp_set_num_threads(saved);
+}
 }  // namespace
 }  // namespace slkv
