@@ -12,8 +12,9 @@
 // Blocking (one thread's view, BLIS order): a block of up to 128 weight rows is dequantized
 // and packed once, K is split into chunks of at most 256 (a 16-row micro-panel of one chunk,
 // 16 KiB, stays in L1 while it meets 96 activation rows, whose panels stay in L2). Threads
-// take blocks of weight rows, as many per thread. Results are f32 products like sgemm's, in another
-// summation order (tests/engine/prompt_gemm_test.cpp states the bound).
+// take blocks of weight rows, the same number each wherever the rows allow
+// (detail::weight_row_blocks). Results are f32 products like sgemm's, in another summation
+// order (tests/engine/prompt_gemm_test.cpp states the bound).
 //
 // Used by linear_range_gemm and linear_many (ops.hpp) on CPUs with AVX2 and FMA but no AVX-512
 // (where it was measured faster than OpenBLAS); elsewhere OpenBLAS stays, and

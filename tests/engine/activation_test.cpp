@@ -71,5 +71,6 @@ TEST(Activations, AddInPlaceEqualsThePlainLoopOnOneAndTwoThreads) {
   }
   omp_set_num_threads(saved);
 }
+
 }  // namespace
 }  // namespace slkv

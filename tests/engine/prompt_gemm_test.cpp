@@ -219,8 +219,8 @@ TEST_F(PromptGemm, RefusesMismatchedShapesAndReportsBrokenWeights) {
 
 // The split of weight rows into thread blocks: exact cover, whole panels, at most 128 rows,
 // sizes within a panel of each other, and an even share per thread. Gemma 3's 640-row
-// projections were five 128-row blocks, three for one of two threads (about a sixth of their
-// time idle on the other).
+// projections were five 128-row blocks, three for one of two threads (the other idle for a
+// third of those products).
 TEST(PromptGemmBlocks, CoverTheRowsInEqualSharesPerThread) {
   for (int64_t threads : {1, 2, 3, 4, 8}) {
     for (int64_t n : {1, 15, 16, 17, 100, 256, 576, 640, 1000, 1024, 1536, 2048, 6912}) {
