@@ -10,6 +10,7 @@
 #include <ctime>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/attention_tile.hpp"
@@ -18,6 +19,10 @@
 namespace slkv::bench {
 
 using Clock = std::chrono::steady_clock;
+
+// How long AllThreadsBlas waits for OpenBLAS's pool to stop spinning: its default timeout is
+// 2^28 time-stamp ticks, 0.27 s at a 1 GHz counter, 0.11 s at this VM's 2.4 GHz.
+inline constexpr std::chrono::milliseconds kPoolSettle{600};
 
 inline double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -33,13 +38,20 @@ inline double process_cpu_seconds() {
 
 // OpenBLAS on all OpenMP threads while in scope, then back to the count it had: the engine runs
 // sgemm single-threaded inside its own OpenMP team, and a pool left awake after a peak
-// measurement competed with that team (engine/ops.hpp, use_single_threaded_blas).
+// measurement competed with that team (engine/ops.hpp, use_single_threaded_blas). Leaving
+// scope also waits until OpenBLAS's idle pool threads have gone to sleep: they spin on
+// sched_yield for 2^28 time-stamp ticks (OpenBLAS's default thread timeout, about 0.1 s here)
+// after their last job, and on a two-CPU machine that spin took CPU from the first prefill
+// timed after a peak measurement (docs/benchmarks.md, tenth session).
 class AllThreadsBlas {
  public:
   AllThreadsBlas() : before_(openblas_get_num_threads()) {
     openblas_set_num_threads(omp_get_max_threads());
   }
-  ~AllThreadsBlas() { openblas_set_num_threads(before_); }
+  ~AllThreadsBlas() {
+    openblas_set_num_threads(before_);
+    std::this_thread::sleep_for(kPoolSettle);
+  }
   AllThreadsBlas(const AllThreadsBlas&) = delete;
   AllThreadsBlas& operator=(const AllThreadsBlas&) = delete;
 
