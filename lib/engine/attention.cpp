@@ -202,9 +202,13 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           const int64_t qpos = positions[static_cast<size_t>(t0 + r % nq)];
           float* si = &tile.s[static_cast<size_t>(r * kBlockK)];
           if (!all_visible) {
-            for (int64_t j = 0; j < nk; ++j) {
-              if (!visible(qpos, kpos[j], p.window)) si[j] = kNegInf;
-            }
+            // Stream positions strictly ascend, so the keys this query sees are one run
+            // [lo, hi): those after qpos - window and not after qpos.
+            const int64_t lo =
+                p.window > 0 ? std::upper_bound(kpos, kpos + nk, qpos - p.window) - kpos : 0;
+            const int64_t hi = std::max(lo, std::upper_bound(kpos, kpos + nk, qpos) - kpos);
+            std::fill(si, si + lo, kNegInf);
+            std::fill(si + hi, si + nk, kNegInf);
           }
           const float block_max = softmax_row_max(si, nk);
           float& m = tile.m[static_cast<size_t>(r)];
