@@ -24,6 +24,7 @@ constexpr int64_t kNr = 16;           // weight rows per register tile (two 8-la
 constexpr int64_t kMaxKc = 256;       // K chunk: a [kc][16] micro-panel is at most 16 KiB
 constexpr int64_t kMc = 96;           // activation rows whose panels stay in L2 per weight panel
 constexpr int64_t kMaxNc = 128;       // weight rows dequantized and packed per block
+constexpr int64_t kTailPieces = 4;    // activation-row pieces of each thread's last block
 constexpr int64_t kAlignFloats = 16;  // 64-byte alignment inside the scratch vectors
 
 std::atomic<detail::PromptGemmChoice> g_choice{detail::PromptGemmChoice::kAuto};
@@ -53,11 +54,10 @@ float* aligned_floats(std::vector<float>& v, int64_t n) {
 #if defined(__x86_64__)
 #define SLKV_AVX2 __attribute__((target("avx2,fma")))
 
-// dst[k * ld_dst + r] = src[r * ld_src + k] for r, k < 8.
-SLKV_AVX2 inline void transpose8x8(const float* src, int64_t ld_src, float* dst, int64_t ld_dst) {
-  __m256 r[8], t[8], u[8];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
+// Transposes eight 8-lane rows in registers: on return r[k] holds lane k of every input row
+// (lane i from row i).
+SLKV_AVX2 inline void transpose8x8_regs(__m256 r[8]) {
+  __m256 t[8], u[8];
 #pragma GCC unroll 4
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
@@ -72,9 +72,19 @@ SLKV_AVX2 inline void transpose8x8(const float* src, int64_t ld_src, float* dst,
   }
 #pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(dst + i * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
   }
+}
+
+// dst[k * ld_dst + r] = src[r * ld_src + k] for r, k < 8.
+SLKV_AVX2 inline void transpose8x8(const float* src, int64_t ld_src, float* dst, int64_t ld_dst) {
+  __m256 r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
+  transpose8x8_regs(r);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + i * ld_dst, r[i]);
 }
 
 // Packs rows[0, 16) x columns [k0, k0 + kc) of `rows` ([16][ld], row-major) as [kc][16].
@@ -124,25 +134,46 @@ SLKV_AVX2 void kernel_edge(const float* a, const float* b, int64_t kc, float* c,
   for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tmp + r * kNr, cols * sizeof(float));
 }
 
+// One activation micro-panel: dst[kk * 6 + r] = x[r * ld + k0 + kk] for kk < kc and r < rows,
+// 0 for rows <= r < 6. Eight columns at a time go through a register transpose (two zero rows
+// make it 8x8); each transposed column is stored as 8 lanes over the start of the next one,
+// which the next store overwrites, and the last column of a group as 4 + 2 lanes, so nothing
+// is written past the panel.
+SLKV_AVX2 void pack_activation_panel(const float* x, int64_t ld, int64_t rows, int64_t k0,
+                                     int64_t kc, float* dst) {
+  int64_t kk = 0;
+  if (rows == kMr) {
+    for (; kk + 8 <= kc; kk += 8) {
+      __m256 r[8];
+#pragma GCC unroll 6
+      for (int i = 0; i < kMr; ++i) r[i] = _mm256_loadu_ps(x + i * ld + k0 + kk);
+      r[6] = r[7] = _mm256_setzero_ps();
+      transpose8x8_regs(r);
+      float* d = dst + kk * kMr;
+#pragma GCC unroll 7
+      for (int c = 0; c < 7; ++c) _mm256_storeu_ps(d + c * kMr, r[c]);
+      _mm_storeu_ps(d + 7 * kMr, _mm256_castps256_ps128(r[7]));
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + 7 * kMr + 4), _mm256_extractf128_ps(r[7], 1));
+    }
+  }
+  for (; kk < kc; ++kk) {
+    for (int64_t r = 0; r < kMr; ++r) dst[kk * kMr + r] = r < rows ? x[r * ld + k0 + kk] : 0.0f;
+  }
+}
+
 // x [m][k] (row-major) as, per K chunk, [m_pad / 6] micro-panels of [kc][6]; rows past m zero.
 // Threads share the work.
-void pack_activations(const float* x, int64_t m, int64_t k, const KChunks& kch, float* packed) {
+SLKV_AVX2 void pack_activations(const float* x, int64_t m, int64_t k, const KChunks& kch,
+                                float* packed) {
   const int64_t m_pad = round_up(m, kMr);
   const int64_t n_panels = m_pad / kMr;
 #pragma omp for schedule(static)
   for (int64_t i = 0; i < n_panels; ++i) {
+    const int64_t rows = std::min(kMr, m - i * kMr);
     for (int64_t pc = 0; pc < kch.count; ++pc) {
       const int64_t kc = kch.len(pc, k);
-      float* dst = packed + pc * kch.size * m_pad + i * kMr * kc;
-      for (int64_t r = 0; r < kMr; ++r) {
-        const int64_t row = i * kMr + r;
-        if (row < m) {
-          const float* src = x + row * k + pc * kch.size;
-          for (int64_t kk = 0; kk < kc; ++kk) dst[kk * kMr + r] = src[kk];
-        } else {
-          for (int64_t kk = 0; kk < kc; ++kk) dst[kk * kMr + r] = 0.0f;
-        }
-      }
+      pack_activation_panel(x + i * kMr * k, k, rows, pc * kch.size, kc,
+                            packed + pc * kch.size * m_pad + i * kMr * kc);
     }
   }
 }
@@ -150,9 +181,11 @@ void pack_activations(const float* x, int64_t m, int64_t k, const KChunks& kch, 
 struct Block {
   const GemmTarget* target;
   int64_t n0, n1;  // rows of the weight (absolute)
+  int64_t m0, m1;  // activation rows: m0 a multiple of 6, m1 <= m rounded up to 6
 };
 
-// One block of weight rows against all of x: dequantize and pack the rows, then every tile.
+// One block of weight rows against activation rows [m0, m1): dequantize and pack the weight
+// rows, then every tile.
 SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int64_t k,
                          const KChunks& kch, std::vector<float>& buffer) {
   const int64_t nb = blk.n1 - blk.n0;
@@ -179,8 +212,8 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     const float* bp = panels + pc * kch.size * nb_pad;
     const float* ap = packed_x + pc * kch.size * m_pad;
     const bool accumulate = pc > 0;
-    for (int64_t ic = 0; ic < m_pad; ic += kMc) {
-      const int64_t ic_end = std::min(m_pad, ic + kMc);
+    for (int64_t ic = blk.m0; ic < blk.m1; ic += kMc) {
+      const int64_t ic_end = std::min(blk.m1, ic + kMc);
       for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
         const float* b = bp + jr * kNr * kc;
         const int64_t cols = std::min(kNr, nb - jr * kNr);
@@ -241,16 +274,37 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
   }
 #if defined(__x86_64__)
   const int64_t n_threads = omp_get_max_threads();
+  const int64_t m_pad = round_up(n_rows, kMr);
   std::vector<Block> blocks;
   for (const GemmTarget& t : targets) {
     int64_t n0 = t.out_begin;
     for (const int64_t rows : detail::weight_row_blocks(t.out_end - t.out_begin, n_threads)) {
-      blocks.push_back({&t, n0, n0 + rows});
+      blocks.push_back({&t, n0, n0 + rows, 0, m_pad});
       n0 += rows;
     }
   }
+  // Threads take blocks in list order as they finish; the last one each takes would leave the
+  // others idle for up to a whole block when one thread runs slower (busy CPUs, interrupts).
+  // Those are cut along the activation rows into pieces of at least kMc rows, so the threads end
+  // within a piece of each other; each piece dequantizes its weight rows again (a few per cent
+  // of the block's time).
+  if (n_threads > 1) {
+    const int64_t pieces = std::min(kTailPieces, m_pad / kMc);
+    const auto n_tail = static_cast<size_t>(std::min<int64_t>(n_threads, blocks.size()));
+    if (pieces > 1) {
+      const int64_t piece_rows = round_up((m_pad + pieces - 1) / pieces, kMr);
+      std::vector<Block> tail(blocks.end() - static_cast<std::ptrdiff_t>(n_tail), blocks.end());
+      blocks.resize(blocks.size() - n_tail);
+      for (int64_t m0 = 0; m0 < m_pad; m0 += piece_rows) {
+        for (Block b : tail) {
+          b.m0 = m0;
+          b.m1 = std::min(m_pad, m0 + piece_rows);
+          blocks.push_back(b);
+        }
+      }
+    }
+  }
   const KChunks kch(in);
-  const int64_t m_pad = round_up(n_rows, kMr);
   float* packed_x = aligned_floats(scratch.packed_x, m_pad * kch.size * kch.count);
   if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
     scratch.per_thread.resize(static_cast<size_t>(n_threads));

@@ -136,6 +136,32 @@ TEST_F(PromptGemm, SharedActivationsGiveTheSameBitsAsSeparateCalls) {
   expect_within_bound(x, a, 16, 80, n_rows, ya, "a[16:96]");
 }
 
+// With more than one thread the blocks handed out last are cut into activation-row pieces
+// (kMc = 96 rows or more each); every output element still sums its K chunks in the same order,
+// so one and two threads must agree bit for bit, whatever the split.
+TEST_F(PromptGemm, TwoThreadsWithTailPiecesGiveTheBitsOfOne) {
+  std::mt19937 rng(23);
+  const TypeCase q4_1{GgmlType::Q4_1, {0, 2}};
+  const int64_t in = 576;
+  for (const int64_t out : {40, 200}) {  // fewer blocks than threads' pieces; several blocks
+    const StoredWeight w = make_weight(q4_1, out, in, rng);
+    for (const int64_t n_rows : {199, 200, 517}) {  // two pieces with a partial tile; four
+      const std::vector<float> x = random_rows(n_rows, in, rng);
+      std::vector<float> one(static_cast<size_t>(n_rows * out), NAN), two(one.size(), NAN);
+      PromptGemmScratch scratch;
+      omp_set_num_threads(1);
+      const GemmTarget t1{&w.info, 0, out, one.data()};
+      prompt_gemm(x.data(), n_rows, in, {&t1, 1}, scratch);
+      omp_set_num_threads(2);
+      const GemmTarget t2{&w.info, 0, out, two.data()};
+      prompt_gemm(x.data(), n_rows, in, {&t2, 1}, scratch);
+      const std::string label = "out " + std::to_string(out) + " rows " + std::to_string(n_rows);
+      EXPECT_EQ(one, two) << label;
+      expect_within_bound(x, w, 0, out, n_rows, two, label);
+    }
+  }
+}
+
 TEST_F(PromptGemm, LinearRoutesManyRowsThroughIt) {
   std::mt19937 rng(9);
   const StoredWeight w = make_weight({GgmlType::Q8_0, {0}}, 70, 320, rng);
