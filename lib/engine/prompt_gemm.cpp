@@ -24,7 +24,6 @@ constexpr int64_t kNr = 16;           // weight rows per register tile (two 8-la
 constexpr int64_t kMaxKc = 256;       // K chunk: a [kc][16] micro-panel is at most 16 KiB
 constexpr int64_t kMc = 96;           // activation rows whose panels stay in L2 per weight panel
 constexpr int64_t kMaxNc = 128;       // weight rows dequantized and packed per block
-constexpr int64_t kTailPieces = 4;    // activation-row pieces of each thread's last block
 constexpr int64_t kAlignFloats = 16;  // 64-byte alignment inside the scratch vectors
 
 std::atomic<detail::PromptGemmChoice> g_choice{detail::PromptGemmChoice::kAuto};
@@ -181,11 +180,9 @@ SLKV_AVX2 void pack_activations(const float* x, int64_t m, int64_t k, const KChu
 struct Block {
   const GemmTarget* target;
   int64_t n0, n1;  // rows of the weight (absolute)
-  int64_t m0, m1;  // activation rows: m0 a multiple of 6, m1 <= m rounded up to 6
 };
 
-// One block of weight rows against activation rows [m0, m1): dequantize and pack the weight
-// rows, then every tile.
+// One block of weight rows against all of x: dequantize and pack the rows, then every tile.
 SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int64_t k,
                          const KChunks& kch, std::vector<float>& buffer) {
   const int64_t nb = blk.n1 - blk.n0;
@@ -212,8 +209,8 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     const float* bp = panels + pc * kch.size * nb_pad;
     const float* ap = packed_x + pc * kch.size * m_pad;
     const bool accumulate = pc > 0;
-    for (int64_t ic = blk.m0; ic < blk.m1; ic += kMc) {
-      const int64_t ic_end = std::min(blk.m1, ic + kMc);
+    for (int64_t ic = 0; ic < m_pad; ic += kMc) {
+      const int64_t ic_end = std::min(m_pad, ic + kMc);
       for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
         const float* b = bp + jr * kNr * kc;
         const int64_t cols = std::min(kNr, nb - jr * kNr);
@@ -274,37 +271,34 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
   }
 #if defined(__x86_64__)
   const int64_t n_threads = omp_get_max_threads();
-  const int64_t m_pad = round_up(n_rows, kMr);
   std::vector<Block> blocks;
   for (const GemmTarget& t : targets) {
     int64_t n0 = t.out_begin;
     for (const int64_t rows : detail::weight_row_blocks(t.out_end - t.out_begin, n_threads)) {
-      blocks.push_back({&t, n0, n0 + rows, 0, m_pad});
+      blocks.push_back({&t, n0, n0 + rows});
       n0 += rows;
     }
   }
-  // Threads take blocks in list order as they finish; the last one each takes would leave the
-  // others idle for up to a whole block when one thread runs slower (busy CPUs, interrupts).
-  // Those are cut along the activation rows into pieces of at least kMc rows, so the threads end
-  // within a piece of each other; each piece dequantizes its weight rows again (a few per cent
-  // of the block's time).
+  // Threads take blocks in list order as they finish. When one runs slower (busy CPUs,
+  // interrupts), the others would wait up to a whole block at the end. So the last n - 1 blocks
+  // are handed out as single 16-row panels: with two threads, the one that took the
+  // second-to-last block is joined on the last block's panels when it ends, and the two end
+  // within a panel of each other. Those panels reuse each activation chunk once instead of up to
+  // eight times (more L2 refills), but nothing is dequantized twice. Tail cut along the
+  // activation rows instead, with every piece dequantizing its rows again, cost as much
+  // dequantization as it saved waiting (docs/benchmarks.md).
   if (n_threads > 1) {
-    const int64_t pieces = std::min(kTailPieces, m_pad / kMc);
-    const auto n_tail = static_cast<size_t>(std::min<int64_t>(n_threads, blocks.size()));
-    if (pieces > 1) {
-      const int64_t piece_rows = round_up((m_pad + pieces - 1) / pieces, kMr);
-      std::vector<Block> tail(blocks.end() - static_cast<std::ptrdiff_t>(n_tail), blocks.end());
-      blocks.resize(blocks.size() - n_tail);
-      for (int64_t m0 = 0; m0 < m_pad; m0 += piece_rows) {
-        for (Block b : tail) {
-          b.m0 = m0;
-          b.m1 = std::min(m_pad, m0 + piece_rows);
-          blocks.push_back(b);
-        }
+    const auto n_tail = static_cast<size_t>(std::min<int64_t>(n_threads - 1, blocks.size()));
+    std::vector<Block> tail(blocks.end() - static_cast<std::ptrdiff_t>(n_tail), blocks.end());
+    blocks.resize(blocks.size() - n_tail);
+    for (const Block& b : tail) {
+      for (int64_t n0 = b.n0; n0 < b.n1; n0 += kNr) {
+        blocks.push_back({b.target, n0, std::min(b.n1, n0 + kNr)});
       }
     }
   }
   const KChunks kch(in);
+  const int64_t m_pad = round_up(n_rows, kMr);
   float* packed_x = aligned_floats(scratch.packed_x, m_pad * kch.size * kch.count);
   if (static_cast<int64_t>(scratch.per_thread.size()) < n_threads) {
     scratch.per_thread.resize(static_cast<size_t>(n_threads));

@@ -136,16 +136,16 @@ TEST_F(PromptGemm, SharedActivationsGiveTheSameBitsAsSeparateCalls) {
   expect_within_bound(x, a, 16, 80, n_rows, ya, "a[16:96]");
 }
 
-// With more than one thread the blocks handed out last are cut into activation-row pieces
-// (kMc = 96 rows or more each); every output element still sums its K chunks in the same order,
-// so one and two threads must agree bit for bit, whatever the split.
-TEST_F(PromptGemm, TwoThreadsWithTailPiecesGiveTheBitsOfOne) {
+// With more than one thread the blocks handed out last are cut into single 16-row panels; every
+// output element still sums its K chunks in the same order, so one and two threads must agree
+// bit for bit, whatever the split.
+TEST_F(PromptGemm, TwoThreadsWithTailPanelsGiveTheBitsOfOne) {
   std::mt19937 rng(23);
   const TypeCase q4_1{GgmlType::Q4_1, {0, 2}};
   const int64_t in = 576;
-  for (const int64_t out : {40, 200}) {  // fewer blocks than threads' pieces; several blocks
+  for (const int64_t out : {40, 200}) {  // a partial last panel; a 48-row tail block
     const StoredWeight w = make_weight(q4_1, out, in, rng);
-    for (const int64_t n_rows : {199, 200, 517}) {  // two pieces with a partial tile; four
+    for (const int64_t n_rows : {7, 200, 517}) {  // a partial tile; past several 96-row chunks
       const std::vector<float> x = random_rows(n_rows, in, rng);
       std::vector<float> one(static_cast<size_t>(n_rows * out), NAN), two(one.size(), NAN);
       PromptGemmScratch scratch;
