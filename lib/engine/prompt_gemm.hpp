@@ -14,8 +14,9 @@
 // 16 KiB, stays in L1 while it meets 96 activation rows, whose panels stay in L2). Threads
 // take blocks of weight rows, the same number each wherever the rows allow
 // (detail::weight_row_blocks); with several threads the last blocks are handed out as single
-// 16-row panels, so a thread slowed by the machine delays the others by a panel at most. Results are f32 products like sgemm's, in another summation
-// order (tests/engine/prompt_gemm_test.cpp states the bound).
+// 16-row panels, so a thread slowed by the machine delays the others by a panel at most.
+// Results are f32 products like sgemm's, in another summation order
+// (tests/engine/prompt_gemm_test.cpp states the bound).
 //
 // Used by linear_range_gemm and linear_many (ops.hpp) on CPUs with AVX2 and FMA but no AVX-512
 // (where it was measured faster than OpenBLAS); elsewhere OpenBLAS stays, and
