@@ -5,8 +5,9 @@
 // as slkv_bench_engine does, against OpenBLAS sgemm's 2048^3 peak measured in the same run.
 // Shapes: SmolLM2-135M (9 heads, 3 KV heads, head_dim 64) and Gemma 3 270M (4 heads, 1 KV head,
 // head_dim 256, no window: its global layers) by default.
-// Usage: bench_attention [--context 1536,7680] [--batch 512] [--rounds 5]
-//                        [--modes tile,tile-avx2,sgemm] [--kv-type f32] [--shapes smollm2,gemma3]
+// Usage (--help explains each option):
+//   bench_attention [--context 1536,7680] [--batch 512] [--rounds 5]
+//                   [--modes tile,tile-avx2,sgemm] [--kv-type f32] [--shapes smollm2,gemma3]
 // Threads: OMP_NUM_THREADS (default: all cores).
 
 #include "engine/attention.hpp"
@@ -14,6 +15,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -46,29 +48,26 @@ int main(int argc, char** argv) {
   std::vector<std::string> modes = {"tile", "tile-avx2", "sgemm"};
   std::string kv = "f32";
   std::vector<std::string> shape_names = {"smollm2", "gemma3"};
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--context") {
-      contexts.clear();
-      for (const std::string& s : split(v)) contexts.push_back(std::stoll(s));
-    } else if (k == "--batch") {
-      batch = std::stoll(v);
-    } else if (k == "--rounds") {
-      rounds = std::max<int64_t>(1, std::stoll(v));
-    } else if (k == "--modes") {
-      modes = split(v);
-    } else if (k == "--kv-type") {
-      kv = v;
-    } else if (k == "--shapes") {
-      shape_names = split(v);
-    } else {
-      std::fprintf(stderr,
-                   "usage: bench_attention [--context 1536,7680] [--batch 512] [--rounds 5] "
-                   "[--modes tile,tile-avx2,sgemm] [--kv-type f32|f16|bf16] "
-                   "[--shapes smollm2,gemma3]\n");
-      return 2;
-    }
-  }
+  CLI::App app{
+      "Prefill attention alone: one batch of queries attending over a cache holding `context` "
+      "keys before it, per tile-product mode, against OpenBLAS sgemm's 2048^3 peak measured in "
+      "the same run. Threads: OMP_NUM_THREADS. Lists are comma-separated."};
+  app.add_option("--context", contexts, "Keys already in the cache before the batch")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch", batch, "Queries in the batch")->check(CLI::PositiveNumber);
+  app.add_option("--rounds", rounds, "Rounds, modes interleaved; the fastest is reported")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--modes", modes, "tile (the best tile kernels), tile-avx2, sgemm")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"tile", "tile-avx2", "sgemm"}));
+  app.add_option("--kv-type", kv, "KV cache element type")
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  app.add_option("--shapes", shape_names,
+                 "smollm2 (9 heads, 3 KV heads, head_dim 64), gemma3 (4, 1, 256; no window)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"smollm2", "gemma3"}));
+  CLI11_PARSE(app, argc, argv);
   const double peak = sgemm_peak_gflops(2048);
   std::printf("%d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s, batch %lld, %s cache\n",
               omp_get_max_threads(), peak, static_cast<long long>(batch), kv.c_str());

@@ -1,11 +1,12 @@
 // Engine speed: prefill tokens/s at several prompt lengths, decode tokens/s at a given context,
 // the GFLOP/s these reach against OpenBLAS sgemm's measured peak in the same run, and peak
 // resident memory. Prompts are pseudo-random token ids (speed does not depend on the text).
-// Usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
-//                           [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
-//                           [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
-//                           [--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1]
-//                           [--prefill-attention tile,tile-avx2,sgemm]
+// Usage (--help explains each option):
+//   bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
+//                      [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
+//                      [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
+//                      [--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1]
+//                      [--prefill-attention tile,tile-avx2,sgemm]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
 // as it goes, through whichever product this CPU uses by default), own (forced: prompt_gemm,
 // engine/prompt_gemm.hpp, dequantizing into its own panels), sgemm (forced: dequantize to
@@ -27,6 +28,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -126,14 +128,6 @@ double load_average() {
   return l;
 }
 
-std::vector<int64_t> parse_list(const std::string& s) {
-  std::vector<int64_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::stoll(item));
-  return out;
-}
-
 const char* decode_kernel_name(slkv::detail::DecodeIsa isa) {
   switch (isa) {
     case slkv::detail::DecodeIsa::kAvx512:
@@ -149,15 +143,7 @@ const char* decode_kernel_name(slkv::detail::DecodeIsa isa) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048] "
-                 "[--decode-tokens 16] [--matvec exact,int8] [--rounds 2] [--kv-type f32,f16] "
-                 "[--batch 512] [--decode-kernel avx512|avx2|tiled] "
-                 "[--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1] "
-                 "[--prefill-attention tile,tile-avx2,sgemm]\n");
-    return 2;
-  }
+  std::string model_path;
   std::vector<int64_t> prefill = {512, 2048, 8192};
   std::vector<int64_t> decode_contexts = {2048};
   int64_t decode_tokens = 16, rounds = 2, batch = 0;  // 0: the Session's default
@@ -166,51 +152,57 @@ int main(int argc, char** argv) {
   std::vector<std::string> attention_modes = {"tile"};
   std::vector<std::string> precisions = {"exact", "int8"};
   std::vector<std::string> kv_types = {"f32"};
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string k = argv[i];
-    if (k == "--prefill") prefill = parse_list(argv[i + 1]);
-    if (k == "--decode-context") decode_contexts = parse_list(argv[i + 1]);
-    if (k == "--decode-tokens") decode_tokens = std::stoll(argv[i + 1]);
-    if (k == "--matvec") precisions = split(argv[i + 1]);
-    if (k == "--rounds") rounds = std::stoll(argv[i + 1]);
-    if (k == "--kv-type") kv_types = split(argv[i + 1]);
-    if (k == "--batch") batch = std::stoll(argv[i + 1]);
-    if (k == "--prefill-rounds") prefill_rounds = std::max<int64_t>(1, std::stoll(argv[i + 1]));
-    // A list whose every item is one of `allowed`; false (after a message) otherwise.
-    auto modes_of = [&](std::vector<std::string>& dst, std::vector<std::string> allowed) {
-      dst = split(argv[i + 1]);
-      for (const std::string& m : dst) {
-        if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) {
-          std::string list;
-          for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-          std::fprintf(stderr, "bench_engine: %s takes a list of %s\n", k.c_str(), list.c_str());
-          return false;
-        }
-      }
-      return true;
-    };
-    if (k == "--prefill-attention" && !modes_of(attention_modes, {"tile", "tile-avx2", "sgemm"})) {
-      return 2;
-    }
-    if (k == "--prefill-weights" && !modes_of(weight_modes, {"streamed", "own", "sgemm", "packed"}))
-      return 2;
-    if (k == "--decode-kernel") {
-      const std::string v = argv[i + 1];
-      using slkv::detail::DecodeIsa;
-      if (v != "avx512" && v != "avx2" && v != "tiled") {
-        std::fprintf(stderr, "bench_engine: --decode-kernel must be avx512, avx2 or tiled\n");
-        return 2;
-      }
-      slkv::detail::set_decode_isa_limit(v == "avx512" ? DecodeIsa::kAvx512
-                                         : v == "avx2" ? DecodeIsa::kAvx2
-                                                       : DecodeIsa::kNone);
-    }
+  std::string decode_kernel;
+  CLI::App app{
+      "Engine speed: prefill tokens/s per prompt length and decode tokens/s per context, the "
+      "GFLOP/s they reach against OpenBLAS sgemm's 2048^3 peak measured in the same run, CPU "
+      "seconds and peak memory. Threads: OMP_NUM_THREADS. Lists are comma-separated."};
+  app.add_option("model", model_path, "GGUF file or Hugging Face model directory")->required();
+  app.add_option("--prefill", prefill, "Prompt lengths to prefill")->delimiter(',');
+  app.add_option("--decode-context", decode_contexts,
+                 "Prompt lengths after which to decode (a length not in --prefill decodes "
+                 "nothing; 0 for none)")
+      ->delimiter(',');
+  app.add_option("--decode-tokens", decode_tokens, "Greedy tokens per decode round")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--rounds", rounds, "Decode rounds per context (0: no decode)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--matvec", precisions, "Decode products: exact (f32) and/or int8")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"exact", "int8"}));
+  app.add_option("--kv-type", kv_types, "KV cache element types, each run in turn")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  app.add_option("--batch", batch, "The Session's largest prompt batch (0: its default, 512)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--prefill-rounds", prefill_rounds,
+                 "Runs of each prefill per mode, interleaved; the fastest is reported and the "
+                 "sgemm peak re-measured before each round")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--prefill-weights", weight_modes,
+                 "streamed (default path), own (prompt_gemm forced), sgemm (dequantize + "
+                 "OpenBLAS forced), packed (oneDNN, packed at load)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"streamed", "own", "sgemm", "packed"}));
+  app.add_option("--prefill-attention", attention_modes,
+                 "Prefill attention products: tile (best tile kernels), tile-avx2, sgemm")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"tile", "tile-avx2", "sgemm"}));
+  app.add_option("--decode-kernel", decode_kernel,
+                 "Cap the decode attention kernel (default: the best this CPU has)")
+      ->check(CLI::IsMember({"avx512", "avx2", "tiled"}));
+  CLI11_PARSE(app, argc, argv);
+  if (!decode_kernel.empty()) {
+    using slkv::detail::DecodeIsa;
+    slkv::detail::set_decode_isa_limit(decode_kernel == "avx512" ? DecodeIsa::kAvx512
+                                       : decode_kernel == "avx2" ? DecodeIsa::kAvx2
+                                                                 : DecodeIsa::kNone);
   }
   try {
     double cpu_peak = 0;
     double peak = sgemm_peak_gflops(2048, &cpu_peak);
     int peak_measurements = 1;
-    auto checkpoint = slkv::Checkpoint::open(argv[1]);
+    auto checkpoint = slkv::Checkpoint::open(model_path);
     slkv::CheckpointWeights weights(*checkpoint);
     slkv::Model model(checkpoint->config(), weights);
     const slkv::ModelConfig& c = model.config();
@@ -225,7 +217,7 @@ int main(int argc, char** argv) {
     std::printf(
         "model %s, %d threads, OpenBLAS sgemm 2048^3 peak %.1f GFLOP/s (%.1f per CPU "
         "second x threads), load average %.2f, decode attention %s\n",
-        argv[1], omp_get_max_threads(), peak, cpu_peak, load_average(),
+        model_path.c_str(), omp_get_max_threads(), peak, cpu_peak, load_average(),
         decode_kernel_name(slkv::detail::decode_isa(c.head_dim)));
     const int proj_m = static_cast<int>(batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
     const double proj = projection_sgemm_gflops(c, proj_m);

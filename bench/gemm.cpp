@@ -5,12 +5,14 @@
 // q/k/v and gate/up sharing one packing of their activations as the Session calls them).
 // GFLOP/s is 2 * rows * out * in over the summed best times, against OpenBLAS sgemm's 2048^3
 // peak measured in the same run (best of the measurements before and after).
-// Usage: bench_gemm MODEL [--rows 512] [--rounds 5] [--modes own,fused,sgemm]
+// Usage (--help explains each option):
+//   bench_gemm MODEL [--rows 512] [--rounds 5] [--modes own,fused,sgemm]
 // Threads: OMP_NUM_THREADS (default: all cores).
 
 #include <cblas.h>
 #include <omp.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -32,35 +34,27 @@ using namespace slkv::bench;  // bench/common.hpp
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    std::fprintf(stderr,
-                 "usage: bench_gemm MODEL [--rows 512] [--rounds 5] [--modes own,fused,sgemm]\n");
-    return 2;
-  }
+  std::string model_path;
   int64_t rows = 512, rounds = 5;
   std::vector<std::string> modes = {"own", "fused", "sgemm"};
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--rows") {
-      rows = std::stoll(v);
-    } else if (k == "--rounds") {
-      rounds = std::max<int64_t>(1, std::stoll(v));
-    } else if (k == "--modes") {
-      modes = split(v);
-      for (const std::string& m : modes) {
-        if (m != "own" && m != "fused" && m != "sgemm") {
-          std::fprintf(stderr, "bench_gemm: --modes takes own, fused, sgemm\n");
-          return 2;
-        }
-      }
-    } else {
-      std::fprintf(stderr, "bench_gemm: unknown option %s\n", k.c_str());
-      return 2;
-    }
-  }
+  CLI::App app{
+      "The prompt-batch projections alone: layer 0's projection weights of a checkpoint times a "
+      "batch of activation rows, per product mode, modes interleaved, best of --rounds, against "
+      "OpenBLAS sgemm's 2048^3 peak. Threads: OMP_NUM_THREADS."};
+  app.add_option("model", model_path, "GGUF file or Hugging Face model directory")->required();
+  app.add_option("--rows", rows, "Activation rows (prompt tokens) per product")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rounds", rounds, "Rounds; the fastest per weight is reported")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--modes", modes,
+                 "own (prompt_gemm), fused (own, q/k/v and gate/up sharing one activation "
+                 "packing), sgemm (dequantize + OpenBLAS)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"own", "fused", "sgemm"}));
+  CLI11_PARSE(app, argc, argv);
   try {
     double peak = sgemm_peak_gflops(2048);
-    auto checkpoint = slkv::Checkpoint::open(argv[1]);
+    auto checkpoint = slkv::Checkpoint::open(model_path);
     slkv::CheckpointWeights weights(*checkpoint);
     slkv::Model model(checkpoint->config(), weights);  // makes OpenBLAS single-threaded
     const slkv::LayerWeights& lw = model.weights().layers[0];
@@ -106,7 +100,7 @@ int main(int argc, char** argv) {
     std::printf(
         "%s layer 0 projections (%s), %lld rows, %d threads, OpenBLAS sgemm 2048^3 peak "
         "%.1f GFLOP/s\n",
-        argv[1], std::string(slkv::ggml_type_name(lw.wq->type)).c_str(),
+        model_path.c_str(), std::string(slkv::ggml_type_name(lw.wq->type)).c_str(),
         static_cast<long long>(rows), omp_get_max_threads(), peak);
     std::printf(
         "| mode | ms (q,k,v / o / gate,up / down) | GFLOP/s | %% of peak | sgemm time / this |\n"

@@ -2,13 +2,15 @@
 // path (matvec_int8) for each instruction set, on random blocks of a given shape (weights
 // small enough for L2 by default, so this measures the kernels, not memory). Times are process
 // CPU seconds (a shared machine's load moves them less than wall time), best of --reps.
-// Usage: slkv_bench_matvec [--out 1536] [--in 576] [--iters 200] [--reps 5]
+// Usage (--help explains each option):
+//   slkv_bench_matvec [--out 1536] [--in 576] [--iters 200] [--reps 5]
 // Threads: OMP_NUM_THREADS (1 recommended).
 
 #include "engine/matvec.hpp"
 
 #include <omp.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -45,14 +47,17 @@ const char* isa_name(slkv::MatvecIsa isa) {
 
 int main(int argc, char** argv) {
   int64_t out = 1536, in = 576, iters = 200, reps = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i];
-    const int64_t v = std::stoll(argv[i + 1]);
-    if (k == "--out") out = v;
-    if (k == "--in") in = v;
-    if (k == "--iters") iters = v;
-    if (k == "--reps") reps = v;
-  }
+  CLI::App app{
+      "Single-row matvec throughput per weight type: exact f32 against int8 activations, per "
+      "instruction set, on random blocks. GMAC/s per process CPU second, best of --reps. "
+      "Threads: OMP_NUM_THREADS (1 recommended)."};
+  app.add_option("--out", out, "Output rows")->check(CLI::PositiveNumber);
+  app.add_option("--in", in, "Row length (rounded down to whole blocks of each type)")
+      ->check(CLI::Range(int64_t{256}, int64_t{1} << 20));
+  app.add_option("--iters", iters, "Products per repetition")->check(CLI::PositiveNumber);
+  app.add_option("--reps", reps, "Repetitions; the fastest is reported")
+      ->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
   using slkv::GgmlType;
   using slkv::MatvecIsa;
   std::printf("matvec %lld x %lld, one activation row, %d threads; GMAC/s = out*in*iters / CPU s\n",

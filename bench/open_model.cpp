@@ -3,6 +3,7 @@
 // warm-up (the file is in the page cache; no tensor bytes are read).
 // Usage: slkv_bench_open_model [--runs N] [MODEL ...]   (default: the two test models)
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -34,14 +35,14 @@ std::vector<std::string> default_models() {
 int main(int argc, char** argv) {
   int runs = 20;
   std::vector<std::string> models;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--runs" && i + 1 < argc) {
-      runs = std::max(1, std::atoi(argv[++i]));
-    } else {
-      models.push_back(a);
-    }
-  }
+  CLI::App app{
+      "Time to open a checkpoint (map, parse metadata and tensor index, build the ModelConfig, "
+      "check shapes) + config() + fingerprint(): median of --runs after one warm-up."};
+  app.add_option("models", models,
+                 "GGUF files or Hugging Face model directories (default: the two test models in "
+                 "$SLKV_MODELS or ~/.cache/slkv/models)");
+  app.add_option("--runs", runs, "Timed opens per model")->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
   if (models.empty()) models = default_models();
   if (models.empty()) {
     std::fprintf(stderr, "slkv_bench_open_model: no models (run scripts/get-model.sh)\n");
