@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,15 +76,6 @@ inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
   }
   if (cpu_gflops) *cpu_gflops = cpu_best;
   return best;
-}
-
-// "a,b,c" -> {"a", "b", "c"}.
-inline std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
 }
 
 // The tile kernel cap of a --prefill-attention / --modes value: tile (the best this CPU has),
