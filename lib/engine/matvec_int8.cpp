@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "engine/cpu_features.hpp"
@@ -224,8 +226,18 @@ bool matvec_isa_available(MatvecIsa isa) { return cpu_has(isa); }
 
 bool matvec_int8_supported(GgmlType type) { return base::pick_dot(type) != nullptr; }
 
-void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
-                 int64_t n_rows, float* y, MatvecIsa isa) {
+namespace {
+
+// One product's checked setup: its dot kernel and the rows [out_begin, out_end) of its weight.
+struct Int8Product {
+  DotFn dot;
+  const uint8_t* rows;  // weight row out_begin
+  int64_t row_bytes, n_out, in;
+  float* y;
+};
+
+Int8Product check_product(const TensorInfo& weight, int64_t out_begin, int64_t out_end,
+                          const float* x, int64_t n_rows, float* y, MatvecIsa isa) {
   const std::string where = "int8 matvec over tensor '" + weight.name + "'";
   SLKV_CHECK(weight.shape.size() == 2, where + ": weight must be 2-D");
   SLKV_CHECK(n_rows >= 1 && n_rows <= kMatvecMaxRows, where + ": row count out of range");
@@ -248,7 +260,28 @@ void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, c
                 " bytes but its shape and type need " + std::to_string(row_bytes * out));
   }
   SLKV_CHECK(weight.data != nullptr && x != nullptr && y != nullptr, where + ": null buffer");
+  return {dot, weight.data + out_begin * row_bytes, row_bytes, out_end - out_begin, in, y};
+}
 
+// Rows [j0, j1) of product p for every activation row. Each task's weight rows stay in cache
+// across the activation rows.
+void run_rows(const Int8Product& p, const Q8View* views, int64_t n_rows, int64_t j0, int64_t j1) {
+  for (int64_t t = 0; t < n_rows; ++t) {
+    float* yt = p.y + t * p.n_out;
+    for (int64_t j = j0; j < j1; ++j) {
+      if (t == 0) {
+        prefetch_range(p.rows, j * p.row_bytes + kPrefetchBytes,
+                       (j + 1) * p.row_bytes + kPrefetchBytes, p.n_out * p.row_bytes);
+      }
+      yt[j] = p.dot(p.rows + j * p.row_bytes, views[t], p.in);
+    }
+  }
+}
+
+// The products over x [n_rows, in] quantized once, their tasks in one OpenMP region.
+void run_products(std::span<const Int8Product> products, const float* x, int64_t n_rows,
+                  MatvecIsa isa) {
+  const int64_t in = products[0].in;
   thread_local Q8Row rows_q[kMatvecMaxRows];
   Q8View views[kMatvecMaxRows];
   for (int64_t t = 0; t < n_rows; ++t) {
@@ -256,26 +289,47 @@ void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, c
     views[t] = {rows_q[t].q.data(), rows_q[t].d.data(), rows_q[t].sum16.data(),
                 rows_q[t].dsum.data()};
   }
-  const int64_t n_out = out_end - out_begin;
-  const uint8_t* rows = weight.data + out_begin * row_bytes;
-  const int64_t n_tasks = (n_out + kRowsPerTask - 1) / kRowsPerTask;
-  const bool parallel = n_out * in >= kParallelMinElements && omp_get_max_threads() > 1;
+  // Task k of the concatenated products: product first_task[i] <= k < first_task[i + 1].
+  std::vector<int64_t> first_task(products.size() + 1, 0);
+  int64_t elements = 0;
+  for (size_t i = 0; i < products.size(); ++i) {
+    first_task[i + 1] = first_task[i] + (products[i].n_out + kRowsPerTask - 1) / kRowsPerTask;
+    elements += products[i].n_out * in;
+  }
+  const int64_t n_tasks = first_task.back();
+  const bool parallel = elements >= kParallelMinElements && omp_get_max_threads() > 1;
 #pragma omp parallel for schedule(dynamic, 4) if (parallel)
   for (int64_t task = 0; task < n_tasks; ++task) {
-    const int64_t j0 = task * kRowsPerTask;
-    const int64_t j1 = std::min(n_out, j0 + kRowsPerTask);
-    // Each task's weight rows stay in cache across the activation rows.
-    for (int64_t t = 0; t < n_rows; ++t) {
-      float* yt = y + t * n_out;
-      for (int64_t j = j0; j < j1; ++j) {
-        if (t == 0) {
-          prefetch_range(rows, j * row_bytes + kPrefetchBytes, (j + 1) * row_bytes + kPrefetchBytes,
-                         n_out * row_bytes);
-        }
-        yt[j] = dot(rows + j * row_bytes, views[t], in);
-      }
-    }
+    const size_t i = static_cast<size_t>(
+        std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin() - 1);
+    const Int8Product& p = products[i];
+    const int64_t j0 = (task - first_task[i]) * kRowsPerTask;
+    run_rows(p, views, n_rows, j0, std::min(p.n_out, j0 + kRowsPerTask));
   }
+}
+
+}  // namespace
+
+void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
+                 int64_t n_rows, float* y, MatvecIsa isa) {
+  const Int8Product p = check_product(weight, out_begin, out_end, x, n_rows, y, isa);
+  run_products({&p, 1}, x, n_rows, isa);
+}
+
+void matvec_int8_many(std::span<const MatvecTarget> targets, const float* x, int64_t n_rows,
+                      MatvecIsa isa) {
+  if (targets.empty()) return;
+  std::vector<Int8Product> products;
+  for (const MatvecTarget& t : targets) {
+    SLKV_CHECK(t.weight != nullptr, "int8 matvec: null weight");
+    products.push_back(check_product(*t.weight, 0, t.weight->shape.empty() ? 0 : t.weight->shape[0],
+                                     x, n_rows, t.y, isa));
+    SLKV_CHECK(products.back().in == products[0].in,
+               "int8 matvec over tensor '" + t.weight->name +
+                   "': " + std::to_string(products.back().in) + " columns, the first product has " +
+                   std::to_string(products[0].in));
+  }
+  run_products(products, x, n_rows, isa);
 }
 
 }  // namespace slkv

@@ -20,6 +20,7 @@
 // for every type and instruction set on random and real blocks.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/matvec.hpp"
@@ -57,5 +58,18 @@ bool matvec_int8_supported(GgmlType type);
 // an instruction set the CPU lacks.
 void matvec_int8(const TensorInfo& weight, int64_t out_begin, int64_t out_end, const float* x,
                  int64_t n_rows, float* y, MatvecIsa isa = MatvecIsa::best);
+
+// One product of matvec_int8_many: y [n_rows, out] = x · Wᵀ over all of W's rows.
+struct MatvecTarget {
+  const TensorInfo* weight;
+  float* y;
+};
+
+// Several products of the same x (q, k, v; gate and up): x quantized once and every product's
+// rows shared out in one OpenMP region (passively waiting threads are woken at each region's
+// start: three regions for q, k and v cost two more wake-ups per layer and token). The same
+// bits as separate matvec_int8 calls; the weights must have the same column count.
+void matvec_int8_many(std::span<const MatvecTarget> targets, const float* x, int64_t n_rows,
+                      MatvecIsa isa = MatvecIsa::best);
 
 }  // namespace slkv

@@ -6,6 +6,7 @@
 #include "engine/matvec_int8.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <bit>
 #include <cmath>
@@ -226,6 +227,65 @@ TEST(MatvecInt8, LinearRoutesFewRowsByPrecision) {
   linear(w, x.data(), 16, a.data(), nullptr, scratch);
   linear_range_gemm(w, 0, out, x.data(), 16, b.data(), scratch);
   for (int64_t j = 0; j < 16 * out; ++j) EXPECT_EQ(a[j], b[j]) << j;
+}
+
+TEST(MatvecInt8, ManyProductsGiveTheBitsOfSeparateCalls) {
+  // Three weights of different types and row counts sharing x (q, k, v), large enough for an
+  // OpenMP team: matvec_int8_many and linear_many (which routes few rows to it) against one
+  // matvec_int8 per weight, on one and two threads, for one and three activation rows.
+  std::mt19937 rng(17);
+  const int64_t in = 512;
+  const TypeCase cases[] = {
+      {GgmlType::Q4_1, {0, 2}}, {GgmlType::Q8_0, {0}}, {GgmlType::Q6_K, {208}}};
+  const int64_t outs[] = {200, 40, 130};  // 130: a last task of 2 rows
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<TensorInfo> weights;
+  for (int i = 0; i < 3; ++i) {
+    const auto traits = *ggml_type_traits(static_cast<uint32_t>(cases[i].type));
+    bytes.push_back(random_blocks(cases[i], outs[i] * in / traits.block_elements, rng));
+  }
+  for (int i = 0; i < 3; ++i) {
+    weights.push_back(
+        view(cases[i].type, bytes[static_cast<size_t>(i)], outs[i], in, "w" + std::to_string(i)));
+  }
+  std::vector<float> x(static_cast<size_t>(3 * in));
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (int64_t rows : {int64_t{1}, int64_t{3}}) {
+      std::vector<std::vector<float>> want(3), many(3), lin(3);
+      std::vector<MatvecTarget> targets;
+      std::vector<LinearCall> calls;
+      for (size_t i = 0; i < 3; ++i) {
+        want[i].assign(static_cast<size_t>(rows * outs[i]), 0.0f);
+        many[i].assign(want[i].size(), -1.0f);
+        lin[i].assign(want[i].size(), -1.0f);
+        matvec_int8(weights[i], 0, outs[i], x.data(), rows, want[i].data());
+        targets.push_back({&weights[i], many[i].data()});
+        calls.push_back({&weights[i], lin[i].data()});
+      }
+      matvec_int8_many(targets, x.data(), rows);
+      LinearScratch scratch;
+      scratch.precision = MatvecPrecision::kInt8;
+      linear_many(calls, x.data(), rows, scratch);
+      for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(many[i], want[i]) << "weight " << i << ", " << rows << " rows, " << threads;
+        EXPECT_EQ(lin[i], want[i]) << "weight " << i << ", " << rows << " rows, " << threads;
+      }
+    }
+  }
+  omp_set_num_threads(saved);
+  // Different column counts: refused, naming the tensor.
+  const TensorInfo narrow = view(GgmlType::Q8_0, bytes[1], 80, 256, "narrow.weight");
+  std::vector<float> y0(200), y1(80);
+  const MatvecTarget mixed[] = {{&weights[0], y0.data()}, {&narrow, y1.data()}};
+  try {
+    matvec_int8_many(mixed, x.data(), 1);
+    FAIL() << "no error for products of different widths";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("narrow.weight"), std::string::npos) << e.what();
+  }
 }
 
 TEST(MatvecInt8, SessionsDefaultToExactAndInt8FallsBackForOtherTypes) {
