@@ -28,6 +28,8 @@ class ParallelGuard {
       failed_.store(true, std::memory_order_relaxed);
     }
   }
+  // True once a body has thrown (every thread sees it after a barrier).
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
   // Rethrows the first exception a body threw, if any. Call after the parallel region.
   void rethrow() const {
     if (error_) std::rethrow_exception(error_);

@@ -74,9 +74,9 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   thread_local std::vector<float> panels;
   std::vector<int64_t> panel_offset(static_cast<size_t>(n_streams) + 1, 0);
   std::vector<int64_t> skip(static_cast<size_t>(n_streams), 0);
+  int64_t pack_blocks = 0;  // key blocks per stream to pack (0 without tiles)
   if (tiles) {
     const int64_t batch_q_min = *std::min_element(positions.begin(), positions.end());
-    int64_t max_blocks = 0;
     for (int64_t g = 0; g < n_streams; ++g) {
       const KvStream st = cache.stream(layer, g);
       if (p.window > 0) {
@@ -88,27 +88,30 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
       const int64_t n_packed = st.length - skip[static_cast<size_t>(g)];
       panel_offset[static_cast<size_t>(g) + 1] =
           panel_offset[static_cast<size_t>(g)] + key_panels_size(n_packed, hd);
-      max_blocks = std::max(max_blocks, (n_packed + kBlockK - 1) / kBlockK);
+      pack_blocks = std::max(pack_blocks, (n_packed + kBlockK - 1) / kBlockK);
     }
     if (static_cast<int64_t>(panels.size()) < panel_offset.back()) {
       panels.resize(static_cast<size_t>(panel_offset.back()));
     }
-    float* all = panels.data();
-#pragma omp parallel for collapse(2) schedule(dynamic)
-    for (int64_t g = 0; g < n_streams; ++g) {
-      for (int64_t b = 0; b < max_blocks; ++b) {
-        const KvStream st = cache.stream(layer, g);
-        const int64_t first = skip[static_cast<size_t>(g)] + b * kBlockK;
-        if (first >= st.length) continue;
-        pack_key_panels(st, first, std::min(kBlockK, st.length - first), hd,
-                        all + panel_offset[static_cast<size_t>(g)] + b * kBlockK * hd);
-      }
-    }
   }
-  const float* panel_base = panels.data();
+  float* const panel_base = panels.data();
 
+  // One OpenMP region for the packing and the tiles (each region's start wakes a sleeping
+  // thread): the packing loop's barrier orders them.
 #pragma omp parallel
   {
+    if (pack_blocks > 0) {  // the same on every thread
+#pragma omp for collapse(2) schedule(dynamic)
+      for (int64_t g = 0; g < n_streams; ++g) {
+        for (int64_t b = 0; b < pack_blocks; ++b) {
+          const KvStream st = cache.stream(layer, g);
+          const int64_t first = skip[static_cast<size_t>(g)] + b * kBlockK;
+          if (first >= st.length) continue;
+          pack_key_panels(st, first, std::min(kBlockK, st.length - first), hd,
+                          panel_base + panel_offset[static_cast<size_t>(g)] + b * kBlockK * hd);
+        }
+      }
+    }
     Tile tile;
     tile.s.resize(static_cast<size_t>(group * kBlockQ * kBlockK));
     tile.acc.resize(static_cast<size_t>(group * kBlockQ * hd));

@@ -8,6 +8,14 @@
 #include "model/quant.hpp"
 
 namespace slkv {
+namespace {
+
+// A norm weight or bias the architecture may lack (empty): null then.
+const float* optional(const std::vector<float>& weight) {
+  return weight.empty() ? nullptr : weight.data();
+}
+
+}  // namespace
 
 Model::Model(ModelConfig config, const WeightSource& source) : config_(std::move(config)) {
   use_single_threaded_blas();
@@ -147,6 +155,10 @@ void Session::run_batch(std::span<const int32_t> tokens, std::span<const int64_t
       for (int64_t i = 0; i < c.hidden; ++i) xt[i] *= w.embedding_scale;
     }
   }
+  // Each block reads its input norm from xn_ and ends by adding its output to x_ and norming
+  // x_ for the next block, in one pass (add_rms_norm).
+  xn_.resize(static_cast<size_t>(n * c.hidden));
+  rms_norm(x_.data(), w.layers[0].attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   for (int64_t il = 0; il < c.n_layers; ++il) {
     attention_block(il, positions, n);
     mlp_block(il, n);
@@ -173,7 +185,6 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
   const LayerWeights& lw = w.layers[static_cast<size_t>(il)];
   const int64_t hd = c.head_dim;
   const int64_t q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
-  xn_.resize(static_cast<size_t>(n * c.hidden));
   q_.resize(static_cast<size_t>(n * q_dim));
   k_.resize(static_cast<size_t>(n * kv_dim));
   v_.resize(static_cast<size_t>(n * kv_dim));
@@ -181,20 +192,17 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
   row_max_.resize(static_cast<size_t>(n * c.n_heads));
   row_sum_.resize(static_cast<size_t>(n * c.n_heads));
 
-  auto bias = [](const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); };
   const PackedLayer* pl = model_.packed_layer(il);
-  rms_norm(x_.data(), lw.attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  const LinearCall qkv[] = {{lw.wq, q_.data(), bias(lw.q_bias), pl ? pl->wq.get() : nullptr},
-                            {lw.wk, k_.data(), bias(lw.k_bias), pl ? pl->wk.get() : nullptr},
-                            {lw.wv, v_.data(), bias(lw.v_bias), pl ? pl->wv.get() : nullptr}};
-  linear_many(qkv, xn_.data(), n, scratch_);
-  if (!lw.q_norm.empty()) {
-    rms_norm(q_.data(), lw.q_norm.data(), n * c.n_heads, hd, c.norm_eps, q_.data());
-    rms_norm(k_.data(), lw.k_norm.data(), n * c.n_kv_heads, hd, c.norm_eps, k_.data());
-  }
+  const LinearCall qkv[] = {{lw.wq, q_.data(), optional(lw.q_bias), pl ? pl->wq.get() : nullptr},
+                            {lw.wk, k_.data(), optional(lw.k_bias), pl ? pl->wk.get() : nullptr},
+                            {lw.wv, v_.data(), optional(lw.v_bias), pl ? pl->wv.get() : nullptr}};
+  // The q/k norms and RoPE run inside the products' OpenMP region (TeamWork, engine/ops.hpp).
   const RopeTable& rope = rope_table(lw.rope, positions);
-  apply_rope(lw.rope, rope, c.n_heads, q_.data());
-  apply_rope(lw.rope, rope, c.n_kv_heads, k_.data());
+  const QkNorms qk_norms{optional(lw.q_norm), optional(lw.k_norm), c.norm_eps};
+  const TeamWork norm_rope = [&] {
+    norm_rope_qk_team(lw.rope, rope, qk_norms, q_.data(), c.n_heads, k_.data(), c.n_kv_heads);
+  };
+  linear_many(qkv, xn_.data(), n, scratch_, &norm_rope);
   cache_.append(il, positions, k_.data(), v_.data());
 
   const AttentionParams params{c.n_heads, c.n_kv_heads, hd, w.attn_scale, lw.window};
@@ -235,11 +243,13 @@ void Session::attention_block(int64_t il, std::span<const int64_t> positions, in
       }
     }
   }
-  linear(*lw.wo, attn_.data(), n, xn_.data(), nullptr, scratch_, pl ? pl->wo.get() : nullptr);
-  if (!lw.post_attn_norm.empty()) {
-    rms_norm(xn_.data(), lw.post_attn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  }
-  add_in_place(x_.data(), xn_.data(), n * c.hidden);
+  // x += post_attn_norm(o) (Gemma 3) or x += o; then xn_ = ffn_norm(x), the MLP's input.
+  const TeamWork residual = [&] {
+    add_rms_norm_team(x_.data(), xn_.data(), optional(lw.post_attn_norm), lw.ffn_norm.data(), n,
+                      c.hidden, c.norm_eps);
+  };
+  linear(*lw.wo, attn_.data(), n, xn_.data(), nullptr, scratch_, pl ? pl->wo.get() : nullptr,
+         &residual);
 }
 
 void Session::mlp_block(int64_t il, int64_t n) {
@@ -249,21 +259,25 @@ void Session::mlp_block(int64_t il, int64_t n) {
   gate_.resize(static_cast<size_t>(n * c.ffn_hidden));
   up_.resize(static_cast<size_t>(n * c.ffn_hidden));
   const PackedLayer* pl = model_.packed_layer(il);
-  rms_norm(x_.data(), lw.ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
   const LinearCall gate_up[] = {{lw.w_gate, gate_.data(), nullptr, pl ? pl->w_gate.get() : nullptr},
                                 {lw.w_up, up_.data(), nullptr, pl ? pl->w_up.get() : nullptr}};
-  linear_many(gate_up, xn_.data(), n, scratch_);
-  if (w.activation == Activation::kSilu) {
-    silu_mul(gate_.data(), up_.data(), n * c.ffn_hidden);
-  } else {
-    gelu_tanh_mul(gate_.data(), up_.data(), n * c.ffn_hidden);
-  }
+  const TeamWork activation = [&] {
+    if (w.activation == Activation::kSilu) {
+      silu_mul_team(gate_.data(), up_.data(), n * c.ffn_hidden);
+    } else {
+      gelu_tanh_mul_team(gate_.data(), up_.data(), n * c.ffn_hidden);
+    }
+  };
+  linear_many(gate_up, xn_.data(), n, scratch_, &activation);
+  // x += post_ffn_norm(down) or x += down; then xn_ = the next layer's attn_norm(x).
+  const bool last = il + 1 == c.n_layers;
+  const TeamWork residual = [&] {
+    add_rms_norm_team(x_.data(), xn_.data(), optional(lw.post_ffn_norm),
+                      last ? nullptr : w.layers[static_cast<size_t>(il) + 1].attn_norm.data(), n,
+                      c.hidden, c.norm_eps);
+  };
   linear(*lw.w_down, gate_.data(), n, xn_.data(), nullptr, scratch_,
-         pl ? pl->w_down.get() : nullptr);
-  if (!lw.post_ffn_norm.empty()) {
-    rms_norm(xn_.data(), lw.post_ffn_norm.data(), n, c.hidden, c.norm_eps, xn_.data());
-  }
-  add_in_place(x_.data(), xn_.data(), n * c.hidden);
+         pl ? pl->w_down.get() : nullptr, &residual);
 }
 
 void Session::emit_logits(std::span<const int64_t> rows, const LogitsSink& sink) {

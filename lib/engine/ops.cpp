@@ -21,27 +21,53 @@ extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace slkv {
 
+void rms_norm_row(const float* x, const float* weight, int64_t dim, double eps, float* y) {
+  // Four independent double accumulators: one chain of dependent adds was 2% of a Gemma 3
+  // prefill (it runs on q and k per head too).
+  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  int64_t i0 = 0;
+  for (; i0 + 4 <= dim; i0 += 4) {
+    for (int k = 0; k < 4; ++k) acc[k] += static_cast<double>(x[i0 + k]) * x[i0 + k];
+  }
+  for (; i0 < dim; ++i0) acc[0] += static_cast<double>(x[i0]) * x[i0];
+  const double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  const float inv = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(dim) + eps));
+  for (int64_t i = 0; i < dim; ++i) y[i] = (x[i] * inv) * weight[i];
+}
+
 void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t dim, double eps,
               float* y) {
 #pragma omp parallel for if (n_rows > 4)
+  for (int64_t t = 0; t < n_rows; ++t) rms_norm_row(x + t * dim, weight, dim, eps, y + t * dim);
+}
+
+void add_rms_norm(float* x, float* delta, const float* delta_weight, const float* weight,
+                  int64_t n_rows, int64_t dim, double eps) {
+#pragma omp parallel if (n_rows > 4)
+  add_rms_norm_team(x, delta, delta_weight, weight, n_rows, dim, eps);
+}
+
+void add_rms_norm_team(float* x, float* delta, const float* delta_weight, const float* weight,
+                       int64_t n_rows, int64_t dim, double eps) {
+#pragma omp for
   for (int64_t t = 0; t < n_rows; ++t) {
-    const float* xr = x + t * dim;
-    float* yr = y + t * dim;
-    // Four independent double accumulators: one chain of dependent adds was 2% of a Gemma 3
-    // prefill (it runs on q and k per head too).
-    double acc[4] = {0.0, 0.0, 0.0, 0.0};
-    int64_t i0 = 0;
-    for (; i0 + 4 <= dim; i0 += 4) {
-      for (int k = 0; k < 4; ++k) acc[k] += static_cast<double>(xr[i0 + k]) * xr[i0 + k];
-    }
-    for (; i0 < dim; ++i0) acc[0] += static_cast<double>(xr[i0]) * xr[i0];
-    const double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    const float inv = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(dim) + eps));
-    for (int64_t i = 0; i < dim; ++i) yr[i] = (xr[i] * inv) * weight[i];
+    float* xr = x + t * dim;
+    float* dr = delta + t * dim;
+    if (delta_weight) rms_norm_row(dr, delta_weight, dim, eps, dr);
+    for (int64_t i = 0; i < dim; ++i) xr[i] += dr[i];
+    if (weight) rms_norm_row(xr, weight, dim, eps, dr);
   }
 }
 
 namespace {
+
+// `after` where the product ran without a team: in a region of its own for a prompt batch, on
+// the calling thread alone for a decode step's few rows (its loops then run whole).
+void run_after(const TeamWork* after, int64_t n_rows) {
+  if (!after) return;
+#pragma omp parallel if (n_rows > kMatvecMaxRows)
+  (*after)();
+}
 
 // y[t, j] += bias[j] for t < n_rows, j < n_out (y is [n_rows, n_out]).
 void add_bias(float* y, const float* bias, int64_t n_rows, int64_t n_out) {
@@ -54,33 +80,68 @@ void add_bias(float* y, const float* bias, int64_t n_rows, int64_t n_out) {
 }  // namespace
 
 void linear(const TensorInfo& weight, const float* x, int64_t n_rows, float* y, const float* bias,
-            LinearScratch& scratch, const PackedLinear* packed) {
+            LinearScratch& scratch, const PackedLinear* packed, const TeamWork* after) {
   SLKV_CHECK(weight.shape.size() == 2, "linear weight " + weight.name + " must be 2-D");
   if (packed && n_rows > kMatvecMaxRows) {
     SLKV_CHECK(packed->out() == weight.shape[0] && packed->in() == weight.shape[1],
                "packed weight does not match " + weight.name);
     packed->run(x, n_rows, y);
     if (bias) add_bias(y, bias, n_rows, packed->out());
+    run_after(after, n_rows);
+    return;
+  }
+  if (after && !bias && n_rows > kMatvecMaxRows && prompt_gemm_preferred()) {
+    // linear_range's own route for these rows, with `after` inside prompt_gemm's region.
+    const GemmTarget target{&weight, 0, weight.shape[0], y};
+    prompt_gemm(x, n_rows, weight.shape[1], {&target, 1}, scratch.gemm, after);
     return;
   }
   linear_range(weight, 0, weight.shape[0], x, n_rows, y, bias, scratch);
+  run_after(after, n_rows);
 }
 
 void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_rows,
-                 LinearScratch& scratch) {
+                 LinearScratch& scratch, const TeamWork* after) {
+  if (calls.empty()) {
+    run_after(after, n_rows);
+    return;
+  }
+  const auto int8_matvec = [&](const LinearCall& c) {
+    return scratch.precision == MatvecPrecision::kInt8 && matvec_int8_supported(c.weight->type) &&
+           c.weight->shape[1] % kQ8Block == 0;
+  };
+  if (n_rows >= 1 && n_rows <= kMatvecMaxRows &&
+      std::all_of(calls.begin(), calls.end(), int8_matvec)) {
+    // Decode: one quantization of x and one OpenMP region for all the products.
+    std::vector<MatvecTarget> targets;
+    for (const LinearCall& c : calls) targets.push_back({c.weight, c.y});
+    matvec_int8_many(targets, x, n_rows);
+    for (const LinearCall& c : calls) {
+      if (c.bias) add_bias(c.y, c.bias, n_rows, c.weight->shape[0]);
+    }
+    run_after(after, n_rows);
+    return;
+  }
   const bool shared = n_rows > kMatvecMaxRows && prompt_gemm_preferred() &&
                       std::none_of(calls.begin(), calls.end(),
                                    [](const LinearCall& c) { return c.packed != nullptr; });
-  if (!shared || calls.empty()) {
+  if (!shared) {
     for (const LinearCall& c : calls) linear(*c.weight, x, n_rows, c.y, c.bias, scratch, c.packed);
+    run_after(after, n_rows);
     return;
   }
   std::vector<GemmTarget> targets;  // prompt_gemm checks every shape against the first's `in`
   for (const LinearCall& c : calls) targets.push_back({c.weight, 0, c.weight->shape[0], c.y});
-  prompt_gemm(x, n_rows, calls[0].weight->shape[1], targets, scratch.gemm);
+  const bool biases =
+      std::any_of(calls.begin(), calls.end(), [](const LinearCall& c) { return c.bias; });
+  // `after` reads the outputs with their biases: inside prompt_gemm's region only without any.
+  prompt_gemm(x, n_rows, calls[0].weight->shape[1], targets, scratch.gemm,
+              biases ? nullptr : after);
+  if (!biases) return;
   for (const LinearCall& c : calls) {
     if (c.bias) add_bias(c.y, c.bias, n_rows, c.weight->shape[0]);
   }
+  run_after(after, n_rows);
 }
 
 void use_single_threaded_blas() {
@@ -174,21 +235,23 @@ constexpr int64_t kActBlock = 256;
 }  // namespace
 
 void silu_mul(float* gate, const float* up, int64_t n) {
+#pragma omp parallel if (n > 65536)
+  silu_mul_team(gate, up, n);
+}
+
+void silu_mul_team(float* gate, const float* up, int64_t n) {
   // silu(g) = g * sigmoid(g); with e = exp(-|g|), sigmoid(g) = 1 / (1 + e) for g >= 0 and
   // e / (1 + e) otherwise.
-#pragma omp parallel if (n > 65536)
-  {
-    float e[kActBlock];
+  float e[kActBlock];
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < n; b += kActBlock) {
-      const int64_t m = std::min(kActBlock, n - b);
-      float* g = gate + b;
-      for (int64_t j = 0; j < m; ++j) e[j] = -std::fabs(g[j]);
-      exp_shift_sum(e, m, 0.0f);
-      for (int64_t j = 0; j < m; ++j) {
-        const float num = g[j] >= 0.0f ? 1.0f : e[j];
-        g[j] = g[j] * (num / (1.0f + e[j])) * up[b + j];
-      }
+  for (int64_t b = 0; b < n; b += kActBlock) {
+    const int64_t m = std::min(kActBlock, n - b);
+    float* g = gate + b;
+    for (int64_t j = 0; j < m; ++j) e[j] = -std::fabs(g[j]);
+    exp_shift_sum(e, m, 0.0f);
+    for (int64_t j = 0; j < m; ++j) {
+      const float num = g[j] >= 0.0f ? 1.0f : e[j];
+      g[j] = g[j] * (num / (1.0f + e[j])) * up[b + j];
     }
   }
 }
@@ -199,25 +262,27 @@ void add_in_place(float* x, const float* y, int64_t n) {
 }
 
 void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
+#pragma omp parallel if (n > 65536)
+  gelu_tanh_mul_team(gate, up, n);
+}
+
+void gelu_tanh_mul_team(float* gate, const float* up, int64_t n) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   // gelu(g) = 0.5 g (1 + tanh(u)), u = sqrt(2/pi) (g + 0.044715 g^3); with e = exp(-2|u|),
   // tanh(u) = sign(u) (1 - e) / (1 + e).
-#pragma omp parallel if (n > 65536)
-  {
-    float e[kActBlock];
+  float e[kActBlock];
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < n; b += kActBlock) {
-      const int64_t m = std::min(kActBlock, n - b);
-      float* g = gate + b;
-      for (int64_t j = 0; j < m; ++j) {
-        const float u = kSqrt2OverPi * (g[j] + 0.044715f * g[j] * g[j] * g[j]);
-        e[j] = -2.0f * std::fabs(u);
-      }
-      exp_shift_sum(e, m, 0.0f);
-      for (int64_t j = 0; j < m; ++j) {
-        const float t = (1.0f - e[j]) / (1.0f + e[j]);  // tanh(|u|); u has g's sign
-        g[j] = 0.5f * g[j] * (1.0f + (g[j] >= 0.0f ? t : -t)) * up[b + j];
-      }
+  for (int64_t b = 0; b < n; b += kActBlock) {
+    const int64_t m = std::min(kActBlock, n - b);
+    float* g = gate + b;
+    for (int64_t j = 0; j < m; ++j) {
+      const float u = kSqrt2OverPi * (g[j] + 0.044715f * g[j] * g[j] * g[j]);
+      e[j] = -2.0f * std::fabs(u);
+    }
+    exp_shift_sum(e, m, 0.0f);
+    for (int64_t j = 0; j < m; ++j) {
+      const float t = (1.0f - e[j]) / (1.0f + e[j]);  // tanh(|u|); u has g's sign
+      g[j] = 0.5f * g[j] * (1.0f + (g[j] >= 0.0f ? t : -t)) * up[b + j];
     }
   }
 }

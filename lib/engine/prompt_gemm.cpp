@@ -259,7 +259,7 @@ bool prompt_gemm_preferred() {
 }
 
 void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const GemmTarget> targets,
-                 PromptGemmScratch& scratch) {
+                 PromptGemmScratch& scratch, const std::function<void()>* after) {
   SLKV_CHECK(prompt_gemm_supported(), "prompt_gemm needs a CPU with AVX2 and FMA");
   SLKV_CHECK(n_rows >= 1 && in >= 1, "prompt_gemm: empty product");
   for (const GemmTarget& t : targets) {
@@ -314,6 +314,8 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
       guard.run(
           [&] { run_block(blocks[static_cast<size_t>(b)], packed_x, n_rows, in, kch, buffer); });
     }
+    // The loop's barrier: every product is complete, and every thread sees the same failed().
+    if (after && !guard.failed()) (*after)();
   }
   guard.rethrow();
 #endif

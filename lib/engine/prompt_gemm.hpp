@@ -23,6 +23,7 @@
 // detail::set_prompt_gemm overrides both.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -52,9 +53,11 @@ bool prompt_gemm_preferred();
 // Every target's product over the same x [n_rows, in] (row-major). Each weight is [out, in] of
 // any type dequantize_rows reads, with `in` columns. Threads: OpenMP's. Throws slkv::Error
 // when the CPU lacks AVX2/FMA, a shape disagrees, or a weight cannot be dequantized (the
-// outputs are then unspecified).
+// outputs are then unspecified). `after`, when given, is called by every thread of the team
+// once all products are complete, inside the same OpenMP region (ops.hpp, TeamWork); not
+// after a failed product.
 void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const GemmTarget> targets,
-                 PromptGemmScratch& scratch);
+                 PromptGemmScratch& scratch, const std::function<void()>* after = nullptr);
 
 namespace detail {
 // How prompt_gemm splits `n` weight rows into per-thread blocks (sizes in order): whole 16-row

@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "core/error.hpp"
+#include "engine/ops.hpp"
 
 namespace slkv {
 
@@ -89,6 +90,23 @@ void apply_rope(const RopeParams& rope, std::span<const int64_t> positions, int6
   apply_rope(rope, table, n_heads, x);
 }
 
+namespace {
+
+// One head's vector v [head_dim] rotated by the token's cos/sin [n_rot / 2].
+void rope_head(const RopeParams& rope, const float* cos_t, const float* sin_t, float* v) {
+  const int64_t half = rope.n_rot / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const int64_t a = rope.style == RopeStyle::kHalf ? i : 2 * i;
+    const int64_t b = rope.style == RopeStyle::kHalf ? i + half : 2 * i + 1;
+    const float c = cos_t[i], s = sin_t[i];
+    const float x0 = v[a], x1 = v[b];
+    v[a] = x0 * c - x1 * s;
+    v[b] = x0 * s + x1 * c;
+  }
+}
+
+}  // namespace
+
 void apply_rope(const RopeParams& rope, const RopeTable& table, int64_t n_heads, float* x) {
   const int64_t half = rope.n_rot / 2;
   const int64_t hd = rope.head_dim;
@@ -98,16 +116,35 @@ void apply_rope(const RopeParams& rope, const RopeTable& table, int64_t n_heads,
   for (int64_t t = 0; t < n_tokens; ++t) {
     const float* cos_t = &table.cos[static_cast<size_t>(t * half)];
     const float* sin_t = &table.sin[static_cast<size_t>(t * half)];
+    for (int64_t h = 0; h < n_heads; ++h) rope_head(rope, cos_t, sin_t, x + (t * n_heads + h) * hd);
+  }
+}
+
+void norm_rope_qk(const RopeParams& rope, const RopeTable& table, const QkNorms& norms, float* q,
+                  int64_t n_heads, float* k, int64_t n_kv_heads) {
+  SLKV_CHECK(table.inv_freq.size() == rope.inv_freq.size(), "RoPE table made for other params");
+#pragma omp parallel if (table.positions.size() > 8)
+  norm_rope_qk_team(rope, table, norms, q, n_heads, k, n_kv_heads);
+}
+
+void norm_rope_qk_team(const RopeParams& rope, const RopeTable& table, const QkNorms& norms,
+                       float* q, int64_t n_heads, float* k, int64_t n_kv_heads) {
+  const int64_t half = rope.n_rot / 2;
+  const int64_t hd = rope.head_dim;
+  const int64_t n_tokens = static_cast<int64_t>(table.positions.size());
+#pragma omp for
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float* cos_t = &table.cos[static_cast<size_t>(t * half)];
+    const float* sin_t = &table.sin[static_cast<size_t>(t * half)];
     for (int64_t h = 0; h < n_heads; ++h) {
-      float* v = x + (t * n_heads + h) * hd;
-      for (int64_t i = 0; i < half; ++i) {
-        const int64_t a = rope.style == RopeStyle::kHalf ? i : 2 * i;
-        const int64_t b = rope.style == RopeStyle::kHalf ? i + half : 2 * i + 1;
-        const float c = cos_t[i], s = sin_t[i];
-        const float x0 = v[a], x1 = v[b];
-        v[a] = x0 * c - x1 * s;
-        v[b] = x0 * s + x1 * c;
-      }
+      float* v = q + (t * n_heads + h) * hd;
+      if (norms.q) rms_norm_row(v, norms.q, hd, norms.eps, v);
+      rope_head(rope, cos_t, sin_t, v);
+    }
+    for (int64_t h = 0; h < n_kv_heads; ++h) {
+      float* v = k + (t * n_kv_heads + h) * hd;
+      if (norms.k) rms_norm_row(v, norms.k, hd, norms.eps, v);
+      rope_head(rope, cos_t, sin_t, v);
     }
   }
 }

@@ -43,4 +43,21 @@ void apply_rope(const RopeParams& rope, std::span<const int64_t> positions, int6
 // Same with a table made by make_rope_table for `rope` and the batch's positions.
 void apply_rope(const RopeParams& rope, const RopeTable& table, int64_t n_heads, float* x);
 
+// Per-head RMS norms of the queries and keys (Gemma 3's q/k norms; null: none) with eps.
+struct QkNorms {
+  const float* q = nullptr;  // [head_dim]
+  const float* k = nullptr;  // [head_dim]
+  double eps = 0.0;
+};
+
+// A batch's queries q [n_tokens, n_heads, head_dim] and keys k [n_tokens, n_kv_heads, head_dim]
+// normed per head (when `norms` has weights), then rotated: the same arithmetic as rms_norm and
+// apply_rope on each in turn (the same bits), in one OpenMP region instead of up to four.
+void norm_rope_qk(const RopeParams& rope, const RopeTable& table, const QkNorms& norms, float* q,
+                  int64_t n_heads, float* k, int64_t n_kv_heads);
+// The same tokens shared with an orphaned `omp for` (ops.hpp, TeamWork); `table` must be made
+// for `rope` (unchecked: it must not throw).
+void norm_rope_qk_team(const RopeParams& rope, const RopeTable& table, const QkNorms& norms,
+                       float* q, int64_t n_heads, float* k, int64_t n_kv_heads);
+
 }  // namespace slkv

@@ -243,6 +243,60 @@ TEST_F(PromptGemm, RefusesMismatchedShapesAndReportsBrokenWeights) {
   }
 }
 
+// TeamWork after the products (ops.hpp): every thread of the team calls it once, it sees every
+// output complete (an orphaned omp for copies y while the threads still share the region), and
+// it is skipped after a failed product. The same through linear and linear_many, whose other
+// routes (sgemm, biases, few rows) run it after the product instead.
+TEST_F(PromptGemm, WorkAfterTheProductsSeesThemCompleteOnEveryThread) {
+  std::mt19937 rng(31);
+  StoredWeight w = make_weight({GgmlType::Q4_1, {0, 2}}, 200, 576, rng);
+  const int64_t n_rows = 130;
+  const std::vector<float> x = random_rows(n_rows, 576, rng);
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    std::vector<float> y(static_cast<size_t>(n_rows * 200), NAN), seen(y.size(), NAN);
+    int calls = 0;
+    const TeamWork copy = [&] {
+#pragma omp atomic
+      ++calls;
+#pragma omp for
+      for (size_t i = 0; i < y.size(); ++i) seen[i] = y[i];
+    };
+    PromptGemmScratch scratch;
+    const GemmTarget target{&w.info, 0, 200, y.data()};
+    prompt_gemm(x.data(), n_rows, 576, {&target, 1}, scratch, &copy);
+    EXPECT_EQ(calls, threads);
+    EXPECT_EQ(seen, y) << threads << " threads";
+    expect_within_bound(x, w, 0, 200, n_rows, y, "with work after");
+
+    for (const auto choice : {detail::PromptGemmChoice::kOwn, detail::PromptGemmChoice::kSgemm}) {
+      detail::set_prompt_gemm(choice);
+      for (int64_t rows : {int64_t{3}, n_rows}) {  // a decode step's rows and a prompt's
+        LinearScratch ls;
+        std::fill(seen.begin(), seen.end(), NAN);
+        std::vector<float> y2(static_cast<size_t>(rows * 200), NAN);
+        const TeamWork copy2 = [&] {
+#pragma omp for
+          for (size_t i = 0; i < y2.size(); ++i) seen[i] = y2[i];
+        };
+        linear(w.info, x.data(), rows, y2.data(), nullptr, ls, nullptr, &copy2);
+        EXPECT_TRUE(std::equal(y2.begin(), y2.end(), seen.begin())) << rows << " rows, linear";
+        std::fill(seen.begin(), seen.end(), NAN);
+        const LinearCall one[] = {{&w.info, y2.data()}};
+        linear_many(one, x.data(), rows, ls, &copy2);
+        EXPECT_TRUE(std::equal(y2.begin(), y2.end(), seen.begin())) << rows << " rows, many";
+      }
+    }
+    detail::set_prompt_gemm(detail::PromptGemmChoice::kAuto);
+
+    calls = 0;
+    w.info.n_bytes -= 20;  // one Q4_1 block (20 bytes) short: the product fails in the threads
+    EXPECT_THROW(prompt_gemm(x.data(), n_rows, 576, {&target, 1}, scratch, &copy), Error);
+    EXPECT_EQ(calls, 0) << "work after a failed product";
+    w.info.n_bytes += 20;
+  }
+}
+
 // The split of weight rows into thread blocks: exact cover, whole panels, at most 128 rows,
 // sizes within a panel of each other, and an even share per thread. Gemma 3's 640-row
 // projections were five 128-row blocks, three for one of two threads (the other idle for a
