@@ -122,7 +122,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
       tile.kf.resize(static_cast<size_t>(kBlockK * hd));
       tile.vf.resize(static_cast<size_t>(kBlockK * hd));
     }
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(dynamic) nowait  // the region's end joins the threads
     for (int64_t task = 0; task < n_tasks; ++task) {
       // Last query blocks first: under causal masking they see the most keys, and handing the
       // largest tasks out first balances the threads (one stream, eight blocks: 20 against 16

@@ -49,7 +49,7 @@ void add_rms_norm(float* x, float* delta, const float* delta_weight, const float
 
 void add_rms_norm_team(float* x, float* delta, const float* delta_weight, const float* weight,
                        int64_t n_rows, int64_t dim, double eps) {
-#pragma omp for
+#pragma omp for nowait  // the last work of its region (TeamWork): the region joins
   for (int64_t t = 0; t < n_rows; ++t) {
     float* xr = x + t * dim;
     float* dr = delta + t * dim;
@@ -243,7 +243,7 @@ void silu_mul_team(float* gate, const float* up, int64_t n) {
   // silu(g) = g * sigmoid(g); with e = exp(-|g|), sigmoid(g) = 1 / (1 + e) for g >= 0 and
   // e / (1 + e) otherwise.
   float e[kActBlock];
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait  // last in its region (TeamWork)
   for (int64_t b = 0; b < n; b += kActBlock) {
     const int64_t m = std::min(kActBlock, n - b);
     float* g = gate + b;
@@ -271,7 +271,7 @@ void gelu_tanh_mul_team(float* gate, const float* up, int64_t n) {
   // gelu(g) = 0.5 g (1 + tanh(u)), u = sqrt(2/pi) (g + 0.044715 g^3); with e = exp(-2|u|),
   // tanh(u) = sign(u) (1 - e) / (1 + e).
   float e[kActBlock];
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait  // last in its region (TeamWork)
   for (int64_t b = 0; b < n; b += kActBlock) {
     const int64_t m = std::min(kActBlock, n - b);
     float* g = gate + b;

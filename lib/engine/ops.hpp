@@ -60,9 +60,10 @@ void add_rms_norm_team(float* x, float* delta, const float* delta_weight, const 
 // region of its own (with passive waiting, each region's start and end wakes a sleeping
 // thread: a two-thread prefill made about 37 context switches per layer and batch). It must
 // share its work with orphaned `#pragma omp for` loops (the *_team functions) and must not
-// throw. Where the product ran without a team (other product paths, biases to add first) it is
-// called in a region of its own above kMatvecMaxRows rows, and by the calling thread alone for
-// a decode step's few rows.
+// throw. It is always the last work of its region, whose end joins the threads, so the
+// *_team loops end without a barrier of their own (nowait). Where the product ran without a team
+// (other product paths, biases to add first) it is called in a region of its own above
+// kMatvecMaxRows rows, and by the calling thread alone for a decode step's few rows.
 using TeamWork = std::function<void()>;
 
 class PackedLinear;

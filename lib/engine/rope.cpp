@@ -132,7 +132,7 @@ void norm_rope_qk_team(const RopeParams& rope, const RopeTable& table, const QkN
   const int64_t half = rope.n_rot / 2;
   const int64_t hd = rope.head_dim;
   const int64_t n_tokens = static_cast<int64_t>(table.positions.size());
-#pragma omp for
+#pragma omp for nowait  // the last work of its region (TeamWork): the region joins
   for (int64_t t = 0; t < n_tokens; ++t) {
     const float* cos_t = &table.cos[static_cast<size_t>(t * half)];
     const float* sin_t = &table.sin[static_cast<size_t>(t * half)];
