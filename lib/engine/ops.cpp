@@ -65,7 +65,11 @@ namespace {
 // the calling thread alone for a decode step's few rows (its loops then run whole).
 void run_after(const TeamWork* after, int64_t n_rows) {
   if (!after) return;
-#pragma omp parallel if (n_rows > kMatvecMaxRows)
+  if (n_rows <= kMatvecMaxRows) {  // no team: orphaned loops run whole on this thread
+    (*after)();
+    return;
+  }
+#pragma omp parallel
   (*after)();
 }
 
