@@ -102,7 +102,7 @@ DotFn pick_dot(GgmlType type, MatvecIsa isa) {
 // Output rows per OpenMP work unit and the weight size (elements) below which no team is
 // started: as matvec.cpp.
 constexpr int64_t kRowsPerTask = 16;
-constexpr int64_t kParallelMinElements = int64_t{1} << 16;
+constexpr int64_t kParallelMinElements = int64_t{1} << 20;
 
 // Software prefetch this many bytes ahead of the weight row being read. One decode step streams
 // every weight once (Gemma 3's Q8_0 LM head alone is 178 MB); the per-row kernels stall on

@@ -230,14 +230,15 @@ TEST(MatvecInt8, LinearRoutesFewRowsByPrecision) {
 }
 
 TEST(MatvecInt8, ManyProductsGiveTheBitsOfSeparateCalls) {
-  // Three weights of different types and row counts sharing x (q, k, v), large enough for an
-  // OpenMP team: matvec_int8_many and linear_many (which routes few rows to it) against one
-  // matvec_int8 per weight, on one and two threads, for one and three activation rows.
+  // Three weights of different types and row counts sharing x (q, k, v), together large enough
+  // for an OpenMP team (1.16 M elements): matvec_int8_many and linear_many (which routes few
+  // rows to it) against one matvec_int8 per weight, on one and two threads, for one and three
+  // activation rows.
   std::mt19937 rng(17);
-  const int64_t in = 512;
+  const int64_t in = 1024;
   const TypeCase cases[] = {
       {GgmlType::Q4_1, {0, 2}}, {GgmlType::Q8_0, {0}}, {GgmlType::Q6_K, {208}}};
-  const int64_t outs[] = {200, 40, 130};  // 130: a last task of 2 rows
+  const int64_t outs[] = {600, 200, 330};  // 330: a last task of 10 rows
   std::vector<std::vector<uint8_t>> bytes;
   std::vector<TensorInfo> weights;
   for (int i = 0; i < 3; ++i) {
@@ -277,8 +278,8 @@ TEST(MatvecInt8, ManyProductsGiveTheBitsOfSeparateCalls) {
   }
   omp_set_num_threads(saved);
   // Different column counts: refused, naming the tensor.
-  const TensorInfo narrow = view(GgmlType::Q8_0, bytes[1], 80, 256, "narrow.weight");
-  std::vector<float> y0(200), y1(80);
+  const TensorInfo narrow = view(GgmlType::Q8_0, bytes[1], 800, 256, "narrow.weight");
+  std::vector<float> y0(600), y1(800);
   const MatvecTarget mixed[] = {{&weights[0], y0.data()}, {&narrow, y1.data()}};
   try {
     matvec_int8_many(mixed, x.data(), 1);
