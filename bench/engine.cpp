@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   std::vector<int64_t> decode_contexts = {2048};
   int64_t decode_tokens = 16, rounds = 2, batch = 0;  // 0: the Session's default
   int64_t prefill_rounds = 1;
+  int64_t warmup = 512;
   std::vector<std::string> weight_modes = {"streamed"};
   std::vector<std::string> attention_modes = {"tile"};
   std::vector<std::string> precisions = {"exact", "int8"};
@@ -178,6 +179,12 @@ int main(int argc, char** argv) {
                  "Runs of each prefill per mode, interleaved; the fastest is reported and the "
                  "sgemm peak re-measured before each round")
       ->check(CLI::PositiveNumber);
+  app.add_option("--warmup", warmup,
+                 "Tokens of one untimed prefill before any timed one (0: none). The first "
+                 "forward of a process touches the mapped weights and scratch for the first "
+                 "time; on the 2-vCPU VM a first 512-token prefill with two threads was 15-20% "
+                 "slower than the next")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--prefill-weights", weight_modes,
                  "streamed (default path), own (prompt_gemm forced), sgemm (dequantize + "
                  "OpenBLAS forced), packed (oneDNN, packed at load)")
@@ -224,6 +231,13 @@ int main(int argc, char** argv) {
         "OpenBLAS sgemm on the model's projection shapes at %d tokens: %.1f GFLOP/s, %.1f%% of "
         "the 2048^3 peak\n",
         proj_m, proj, 100 * proj / peak);
+    if (warmup > 0) {
+      const auto t0 = Clock::now();
+      slkv::Session session(model, batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
+      session.forward_last(random_prompt(warmup, c.vocab_size));
+      std::printf("warm-up: one untimed %lld-token prefill, %.3f s\n",
+                  static_cast<long long>(warmup), seconds_since(t0));
+    }
     std::printf("%-8s %8s %10s %10s %8s %10s %9s\n", "phase", "tokens", "seconds", "tokens/s",
                 "GFLOP/s", "% of peak", "cpu s");
     for (const std::string& kv : kv_types)

@@ -22,6 +22,9 @@ def main():
     ap.add_argument("--decode-context", default="2048", help="comma-separated contexts")
     ap.add_argument("--decode-tokens", type=int, default=16)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--warmup", type=int, default=512,
+                    help="tokens of one untimed prefill before the timed ones (0: none), as "
+                         "slkv_bench_engine --warmup")
     args = ap.parse_args()
     lengths = [int(x) for x in args.prefill.split(",")]
     decode_contexts = [int(x) for x in args.decode_context.split(",")]
@@ -33,6 +36,12 @@ def main():
     print(f"llama.cpp (llama-cpp-python {llama_cpp.__version__}) {args.model}, {args.threads} "
           f"threads, load average {os.getloadavg()[0]:.2f}")
     print(llama_cpp.llama_print_system_info().decode().strip())
+    if args.warmup > 0:
+        t0 = time.perf_counter()
+        llm.reset()
+        llm.eval([int(x) for x in rng.integers(0, vocab, args.warmup)])
+        print(f"warm-up: one untimed {args.warmup}-token prefill, {time.perf_counter() - t0:.3f} s")
+        rng = np.random.default_rng(42)  # the timed prompts as without a warm-up
     print(f"{'phase':8} {'tokens':>8} {'seconds':>10} {'tokens/s':>10}")
     for n in lengths:
         ids = [int(x) for x in rng.integers(0, vocab, n)]
