@@ -6,7 +6,7 @@
 //                      [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
 //                      [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
 //                      [--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1]
-//                      [--prefill-attention tile,tile-avx2,sgemm]
+//                      [--prefill-attention tile,tile-avx2,sgemm] [--warmup 512]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
 // as it goes, through whichever product this CPU uses by default), own (forced: prompt_gemm,
 // engine/prompt_gemm.hpp, dequantizing into its own panels), sgemm (forced: dequantize to

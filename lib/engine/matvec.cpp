@@ -70,9 +70,8 @@ base::RowsFn pick_kernel(GgmlType type, int64_t n_rows, MatvecIsa isa) {
 
 // Output rows per OpenMP work unit, and the weight size (elements) below which the team is
 // not started (its start-up costs more than the work). With passive waiting (the default) a
-// team's start wakes a sleeping thread, tens of microseconds on the 2-vCPU VM, about what one
-// thread takes for a million quantized weights: with 2^16 SmolLM2's two-thread decode at
-// context 512 was slower than one thread's; 2^20 (its q/k/v, o and down on one thread, gate/up
+// team's start wakes a sleeping thread: with 2^16 SmolLM2's two-thread decode at context 512
+// was slower than one thread's on the 2-vCPU VM; 2^20 (its q/k/v, o and down on one thread, gate/up
 // and the LM head shared) was faster for SmolLM2 and no slower for Gemma 3
 // (docs/benchmarks.md, "Fewer wake-ups").
 constexpr int64_t kRowsPerTask = 16;

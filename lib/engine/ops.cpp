@@ -73,6 +73,12 @@ void run_after(const TeamWork* after, int64_t n_rows) {
   (*after)();
 }
 
+// True when linear_range takes the int8 matvec for these rows (linear_many the same, shared).
+bool int8_route(const TensorInfo& weight, int64_t n_rows, const LinearScratch& scratch) {
+  return n_rows <= kMatvecMaxRows && scratch.precision == MatvecPrecision::kInt8 &&
+         matvec_int8_supported(weight.type) && weight.shape[1] % kQ8Block == 0;
+}
+
 // y[t, j] += bias[j] for t < n_rows, j < n_out (y is [n_rows, n_out]).
 void add_bias(float* y, const float* bias, int64_t n_rows, int64_t n_out) {
   for (int64_t t = 0; t < n_rows; ++t) {
@@ -110,12 +116,9 @@ void linear_many(std::span<const LinearCall> calls, const float* x, int64_t n_ro
     run_after(after, n_rows);
     return;
   }
-  const auto int8_matvec = [&](const LinearCall& c) {
-    return scratch.precision == MatvecPrecision::kInt8 && matvec_int8_supported(c.weight->type) &&
-           c.weight->shape[1] % kQ8Block == 0;
-  };
-  if (n_rows >= 1 && n_rows <= kMatvecMaxRows &&
-      std::all_of(calls.begin(), calls.end(), int8_matvec)) {
+  if (n_rows >= 1 && std::all_of(calls.begin(), calls.end(), [&](const LinearCall& c) {
+        return int8_route(*c.weight, n_rows, scratch);
+      })) {
     // Decode: one quantization of x and one OpenMP region for all the products.
     std::vector<MatvecTarget> targets;
     for (const LinearCall& c : calls) targets.push_back({c.weight, c.y});
@@ -165,8 +168,7 @@ void linear_range(const TensorInfo& weight, int64_t out_begin, int64_t out_end, 
   SLKV_CHECK(out_begin >= 0 && out_end <= weight.shape[0] && n_out > 0,
              "row range of " + weight.name);
   if (n_rows == 0) return;
-  if (n_rows <= kMatvecMaxRows && scratch.precision == MatvecPrecision::kInt8 &&
-      matvec_int8_supported(weight.type) && weight.shape[1] % kQ8Block == 0) {
+  if (int8_route(weight, n_rows, scratch)) {
     // Few rows, fast path: 8-bit activations, integer dot products.
     matvec_int8(weight, out_begin, out_end, x, n_rows, y);
   } else if (n_rows <= kMatvecMaxRows && matvec_supported(weight.type)) {
