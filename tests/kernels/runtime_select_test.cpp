@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../runtime/plan_fixture.hpp"
@@ -54,6 +56,7 @@ TEST(RuntimeGpu, SelectAndCompactMatchCpu) {
     for (const char* pooling : {"max", "avg"}) {
       slkv::runtime::Plan p = slkv::test::sample_plan();
       p.pooling = pooling;
+      p.pooling_kernel = std::string(pooling) == "avg" ? 255 : 7;  // 255: the widest allowed
       if (query) {
         p.granularity = slkv::runtime::Granularity::kQueryHead;
         p.gqa_aggregation = "none";
@@ -63,7 +66,7 @@ TEST(RuntimeGpu, SelectAndCompactMatchCpu) {
       slkv_plan* plan = load(p);
       ASSERT_NE(plan, nullptr);
       const int64_t n_plan = query ? 8 : 2;
-      for (int64_t t : {3, 40, 1000, 5000}) {
+      for (int64_t t : {3, 40, 1000, 5000, 33000}) {
         const int64_t rows = std::min<int64_t>(4, t), n_cand = std::max<int64_t>(0, t - 4);
         std::vector<float> probs(8 * rows * t);
         for (auto& x : probs) x = static_cast<float>(rng() % 7) / 32.0f;  // many ties
@@ -116,42 +119,47 @@ TEST(RuntimeGpu, SelectAndCompactMatchCpu) {
         auto g_pooled = d_pooled.to_host();
         for (int64_t i = 0; i < n_plan * n_cand; ++i) ASSERT_EQ(g_pooled[i], pooled[i]) << i;
 
-        // Compaction of an NHD cache [T, 2, 16] fp32 and HND.
-        const int64_t d = 16;
-        std::vector<float> kv(t * 2 * d);
-        for (size_t i = 0; i < kv.size(); ++i) kv[i] = static_cast<float>(i);
+        // Compaction of an NHD cache [T, 2, d] and HND, rows of 64 bytes (fp32, d 16: copied as
+        // 16-byte words), 12 bytes (fp16, d 6: 4-byte words) and 6 bytes (fp16, d 3: bytes).
         std::vector<int64_t> offsets(n_plan + 1);
         std::vector<int32_t> lengths(n_plan);
         ASSERT_EQ(slkv_compact_layout(n_kept.data(), n_plan, 3, offsets.data(), lengths.data()),
                   SLKV_OK);
-        for (slkv_kv_layout layout : {SLKV_LAYOUT_NHD, SLKV_LAYOUT_HND}) {
-          std::vector<float> cpu(offsets[n_plan] * d, 0.0f);
-          slkv_compact_params cp;
-          slkv_compact_params_init(&cp);
-          cp.n_tokens = t;
-          cp.n_kv_heads = 2;
-          cp.n_plan_heads = n_plan;
-          cp.head_dim = d;
-          cp.layout = layout;
-          cp.src = kv.data();
-          cp.kept = kept.data();
-          cp.kept_stride = t;
-          cp.offsets = offsets.data();
-          cp.lengths = lengths.data();
-          cp.dst = cpu.data();
-          ASSERT_EQ(slkv_compact_gather(&cp), SLKV_OK) << slkv_last_error();
-          DeviceBuffer<float> d_src(kv), d_dst(std::vector<float>(cpu.size(), 0.0f));
-          DeviceBuffer<int64_t> d_off(offsets);
-          DeviceBuffer<int32_t> d_len(lengths);
-          slkv_compact_params gc = cp;
-          gc.src = d_src.ptr;
-          gc.kept = d_kept.ptr;
-          gc.offsets = d_off.ptr;
-          gc.lengths = d_len.ptr;
-          gc.dst = d_dst.ptr;
-          ASSERT_EQ(slkv_cuda_compact_gather(&gc), SLKV_OK) << slkv_last_error();
-          ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-          EXPECT_EQ(d_dst.to_host(), cpu);
+        for (auto [elem_bytes, d] : {std::pair<int64_t, int64_t>{4, 16}, {2, 6}, {2, 3}}) {
+          std::vector<unsigned char> kv(t * 2 * d * elem_bytes);
+          for (size_t i = 0; i < kv.size(); ++i) kv[i] = static_cast<unsigned char>(i * 7 % 251);
+          for (slkv_kv_layout layout : {SLKV_LAYOUT_NHD, SLKV_LAYOUT_HND}) {
+            SCOPED_TRACE(testing::Message() << "row bytes " << d * elem_bytes << " layout "
+                                            << (layout == SLKV_LAYOUT_NHD ? "NHD" : "HND"));
+            std::vector<unsigned char> cpu(offsets[n_plan] * d * elem_bytes, 0);
+            slkv_compact_params cp;
+            slkv_compact_params_init(&cp);
+            cp.n_tokens = t;
+            cp.n_kv_heads = 2;
+            cp.n_plan_heads = n_plan;
+            cp.head_dim = d;
+            cp.elem_bytes = elem_bytes;
+            cp.layout = layout;
+            cp.src = kv.data();
+            cp.kept = kept.data();
+            cp.kept_stride = t;
+            cp.offsets = offsets.data();
+            cp.lengths = lengths.data();
+            cp.dst = cpu.data();
+            ASSERT_EQ(slkv_compact_gather(&cp), SLKV_OK) << slkv_last_error();
+            DeviceBuffer<unsigned char> d_src(kv), d_dst(std::vector<unsigned char>(cpu.size(), 0));
+            DeviceBuffer<int64_t> d_off(offsets);
+            DeviceBuffer<int32_t> d_len(lengths);
+            slkv_compact_params gc = cp;
+            gc.src = d_src.ptr;
+            gc.kept = d_kept.ptr;
+            gc.offsets = d_off.ptr;
+            gc.lengths = d_len.ptr;
+            gc.dst = d_dst.ptr;
+            ASSERT_EQ(slkv_cuda_compact_gather(&gc), SLKV_OK) << slkv_last_error();
+            ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+            EXPECT_EQ(d_dst.to_host(), cpu);
+          }
         }
       }
       slkv_plan_free(plan);
