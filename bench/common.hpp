@@ -99,9 +99,16 @@ inline std::string attention_name(const std::string& mode, int64_t head_dim) {
 // packed leave the CPU's default (packed weights bypass it anyway).
 inline detail::PromptGemmChoice gemm_choice(const std::string& mode) {
   using detail::PromptGemmChoice;
-  return mode == "own"     ? PromptGemmChoice::kOwn
-         : mode == "sgemm" ? PromptGemmChoice::kSgemm
-                           : PromptGemmChoice::kAuto;
+  return mode == "own" || mode == "own-avx2" ? PromptGemmChoice::kOwn
+         : mode == "sgemm"                   ? PromptGemmChoice::kSgemm
+                                             : PromptGemmChoice::kAuto;
+}
+
+// Sets how prompt_gemm runs for a --prefill-weights mode: "own-avx2" keeps it on its AVX2 tiles
+// where the CPU has AVX-512; every other mode lets it use them.
+inline void apply_weights_mode(const std::string& mode) {
+  detail::set_prompt_gemm(gemm_choice(mode));
+  detail::set_prompt_gemm_avx512(mode != "own-avx2");
 }
 
 // What a --prefill-weights mode runs: "packed (oneDNN)", "streamed (own GEMM)", ...
@@ -110,8 +117,11 @@ inline std::string weights_name(const std::string& mode) {
   detail::set_prompt_gemm(gemm_choice(mode));
   const bool own = prompt_gemm_preferred();
   detail::set_prompt_gemm(detail::PromptGemmChoice::kAuto);
+  const bool zmm = own && mode != "own-avx2" && detail::prompt_gemm_avx512_available();
   return (mode == "streamed" ? "streamed" : "forced") +
-         std::string(own ? " (own GEMM)" : " (dequantize + sgemm)");
+         std::string(!own  ? " (dequantize + sgemm)"
+                     : zmm ? " (own GEMM, AVX-512 tiles)"
+                           : " (own GEMM)");
 }
 
 }  // namespace slkv::bench

@@ -5,11 +5,12 @@
 //   bench_engine MODEL [--prefill 512,2048,8192] [--decode-context 512,2048]
 //                      [--decode-tokens 16] [--matvec exact,int8] [--rounds 2]
 //                      [--kv-type f32,f16] [--batch 512] [--decode-kernel avx512]
-//                      [--prefill-weights streamed,own,sgemm,packed] [--prefill-rounds 1]
+//                      [--prefill-weights streamed,own,own-avx2,sgemm,packed] [--prefill-rounds 1]
 //                      [--prefill-attention tile,tile-avx2,sgemm] [--warmup 512]
 // --prefill-weights: streamed (the default: each prompt batch dequantizes and packs every weight
 // as it goes, through whichever product this CPU uses by default), own (forced: prompt_gemm,
-// engine/prompt_gemm.hpp, dequantizing into its own panels), sgemm (forced: dequantize to
+// engine/prompt_gemm.hpp, dequantizing into its own panels, with its AVX-512 tiles where the CPU
+// has them; own-avx2 the same on its AVX2 tiles only), sgemm (forced: dequantize to
 // scratch + OpenBLAS sgemm) and/or packed (Model::pack_prefill_weights, oneDNN; the packing time
 // and bytes are printed once). --prefill-attention: the products of prefill attention tiles through
 // the register-tiled kernels (engine/attention_tile.hpp: `tile` the best this CPU has, the default;
@@ -186,10 +187,11 @@ int main(int argc, char** argv) {
                  "slower than the next")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--prefill-weights", weight_modes,
-                 "streamed (default path), own (prompt_gemm forced), sgemm (dequantize + "
+                 "streamed (default path), own (prompt_gemm forced; AVX-512 tiles where the CPU "
+                 "has them), own-avx2 (prompt_gemm on its AVX2 tiles only), sgemm (dequantize + "
                  "OpenBLAS forced), packed (oneDNN, packed at load)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"streamed", "own", "sgemm", "packed"}));
+      ->check(CLI::IsMember({"streamed", "own", "own-avx2", "sgemm", "packed"}));
   app.add_option("--prefill-attention", attention_modes,
                  "Prefill attention products: tile (best tile kernels), tile-avx2, sgemm")
       ->delimiter(',')
@@ -262,7 +264,7 @@ int main(int argc, char** argv) {
           for (size_t m = 0; m < nm; ++m) {
             const slkv::Model& mm = modes[m].first == "packed" ? packed_model : model;
             slkv::detail::set_tile_isa_limit(tile_limit(modes[m].second));
-            slkv::detail::set_prompt_gemm(gemm_choice(modes[m].first));
+            apply_weights_mode(modes[m].first);
             slkv::Session& session =
                 timed.emplace(mm, batch > 0 ? batch : slkv::Session::kDefaultMaxBatch);
             session.set_kv_type(slkv::parse_kv_type(kv));

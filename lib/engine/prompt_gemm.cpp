@@ -27,6 +27,16 @@ constexpr int64_t kMaxNc = 128;       // weight rows dequantized and packed per 
 constexpr int64_t kAlignFloats = 16;  // 64-byte alignment inside the scratch vectors
 
 std::atomic<detail::PromptGemmChoice> g_choice{detail::PromptGemmChoice::kAuto};
+std::atomic<bool> g_allow_avx512{true};
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__)
+  static const bool ok = __builtin_cpu_supports("avx512f");
+  return ok;
+#else
+  return false;
+#endif
+}
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -133,6 +143,46 @@ SLKV_AVX2 void kernel_edge(const float* a, const float* b, int64_t kc, float* c,
   for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tmp + r * kNr, cols * sizeof(float));
 }
 
+// AVX-512: C[12][32] (row stride ldc) = (accumulate ? C : 0) + A · B over kc, from the same
+// micro-panels as kernel_6x16: a0 and a1 two consecutive [kc][6] activation panels (rows 0-5
+// and 6-11), b0 and b1 two consecutive [kc][16] weight panels (columns 0-15 and 16-31). 24 zmm
+// accumulators, one zmm per row and weight panel; per k two weight loads and 12 broadcasts
+// feed 24 FMAs (the 6x16 tile's 12 per 2 loads and 6 broadcasts). Each output element is the
+// same chain of FMAs over k, from zero, as in kernel_6x16, then the same add of C: the bits of
+// the AVX2 tiles.
+__attribute__((target("avx512f"))) void kernel_12x32_avx512(const float* a0, const float* a1,
+                                                            const float* b0, const float* b1,
+                                                            int64_t kc, float* c, int64_t ldc,
+                                                            bool accumulate) {
+  __m512 lo[2 * kMr], hi[2 * kMr];
+#pragma GCC unroll 12
+  for (int r = 0; r < 2 * kMr; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 w0 = _mm512_loadu_ps(b0 + k * kNr);
+    const __m512 w1 = _mm512_loadu_ps(b1 + k * kNr);
+#pragma GCC unroll 6
+    for (int r = 0; r < kMr; ++r) {
+      const __m512 x0 = _mm512_set1_ps(a0[k * kMr + r]);
+      lo[r] = _mm512_fmadd_ps(x0, w0, lo[r]);
+      hi[r] = _mm512_fmadd_ps(x0, w1, hi[r]);
+      const __m512 x1 = _mm512_set1_ps(a1[k * kMr + r]);
+      lo[kMr + r] = _mm512_fmadd_ps(x1, w0, lo[kMr + r]);
+      hi[kMr + r] = _mm512_fmadd_ps(x1, w1, hi[kMr + r]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < 2 * kMr; ++r) {
+    float* row = c + r * ldc;
+    if (accumulate) {
+      lo[r] = _mm512_add_ps(lo[r], _mm512_loadu_ps(row));
+      hi[r] = _mm512_add_ps(hi[r], _mm512_loadu_ps(row + kNr));
+    }
+    _mm512_storeu_ps(row, lo[r]);
+    _mm512_storeu_ps(row + kNr, hi[r]);
+  }
+}
+
 // One activation micro-panel: dst[kk * 6 + r] = x[r * ld + k0 + kk] for kk < kc and r < rows,
 // 0 for rows <= r < 6. Eight columns at a time go through a register transpose (two zero rows
 // make it 8x8); each transposed column is stored as 8 lanes over the start of the next one,
@@ -184,7 +234,7 @@ struct Block {
 
 // One block of weight rows against all of x: dequantize and pack the rows, then every tile.
 SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int64_t k,
-                         const KChunks& kch, std::vector<float>& buffer) {
+                         const KChunks& kch, std::vector<float>& buffer, bool avx512) {
   const int64_t nb = blk.n1 - blk.n0;
   const int64_t nb_pad = round_up(nb, kNr);
   // Layout: [16][k] dequantized rows, then per K chunk [nb_pad / 16] micro-panels of [kc][16].
@@ -202,6 +252,7 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     }
   }
   const int64_t m_pad = round_up(m, kMr);
+  const int64_t n_panels = nb_pad / kNr;
   const int64_t ldy = blk.target->out_end - blk.target->out_begin;
   float* y = blk.target->y + (blk.n0 - blk.target->out_begin);
   for (int64_t pc = 0; pc < kch.count; ++pc) {
@@ -209,21 +260,40 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     const float* bp = panels + pc * kch.size * nb_pad;
     const float* ap = packed_x + pc * kch.size * m_pad;
     const bool accumulate = pc > 0;
+    // The 6x16 tile of activation panel ir and weight panel jr, through the edge kernel where
+    // either is partial.
+    auto tile = [&](int64_t ir, int64_t jr) {
+      const int64_t rows_valid = std::min(kMr, m - ir);
+      const int64_t cols = std::min(kNr, nb - jr * kNr);
+      const float* a = ap + ir * kc;
+      const float* b = bp + jr * kNr * kc;
+      float* c = y + ir * ldy + jr * kNr;
+      if (rows_valid == kMr && cols == kNr) {
+        kernel_6x16(a, b, kc, c, ldy, accumulate);
+      } else {
+        kernel_edge(a, b, kc, c, ldy, accumulate, rows_valid, cols);
+      }
+    };
     for (int64_t ic = 0; ic < m_pad; ic += kMc) {
       const int64_t ic_end = std::min(m_pad, ic + kMc);
-      for (int64_t jr = 0; jr < nb_pad / kNr; ++jr) {
-        const float* b = bp + jr * kNr * kc;
-        const int64_t cols = std::min(kNr, nb - jr * kNr);
-        for (int64_t ir = ic; ir < ic_end; ir += kMr) {
-          const float* a = ap + ir * kc;
-          float* c = y + ir * ldy + jr * kNr;
-          const int64_t rows_valid = std::min(kMr, m - ir);
-          if (rows_valid == kMr && cols == kNr) {
-            kernel_6x16(a, b, kc, c, ldy, accumulate);
-          } else {
-            kernel_edge(a, b, kc, c, ldy, accumulate, rows_valid, cols);
+      for (int64_t jr = 0; jr < n_panels;) {
+        // AVX-512: two full weight panels against pairs of full activation panels.
+        if (avx512 && jr + 1 < n_panels && nb - jr * kNr >= 2 * kNr) {
+          const float* b0 = bp + jr * kNr * kc;
+          int64_t ir = ic;
+          for (; ir + 2 * kMr <= ic_end && m - ir >= 2 * kMr; ir += 2 * kMr) {
+            kernel_12x32_avx512(ap + ir * kc, ap + (ir + kMr) * kc, b0, b0 + kNr * kc, kc,
+                                y + ir * ldy + jr * kNr, ldy, accumulate);
           }
+          for (; ir < ic_end; ir += kMr) {
+            tile(ir, jr);
+            tile(ir, jr + 1);
+          }
+          jr += 2;
+          continue;
         }
+        for (int64_t ir = ic; ir < ic_end; ir += kMr) tile(ir, jr);
+        ++jr;
       }
     }
   }
@@ -305,14 +375,16 @@ void prompt_gemm(const float* x, int64_t n_rows, int64_t in, std::span<const Gem
   }
   ParallelGuard guard;
   const auto n_blocks = static_cast<int64_t>(blocks.size());
+  const bool avx512 = cpu_has_avx512() && g_allow_avx512.load(std::memory_order_relaxed);
 #pragma omp parallel if (n_threads > 1)
   {
     pack_activations(x, n_rows, in, kch, packed_x);  // ends with the omp for's barrier
     std::vector<float>& buffer = scratch.per_thread[static_cast<size_t>(omp_get_thread_num())];
 #pragma omp for schedule(dynamic)
     for (int64_t b = 0; b < n_blocks; ++b) {
-      guard.run(
-          [&] { run_block(blocks[static_cast<size_t>(b)], packed_x, n_rows, in, kch, buffer); });
+      guard.run([&] {
+        run_block(blocks[static_cast<size_t>(b)], packed_x, n_rows, in, kch, buffer, avx512);
+      });
     }
     // The loop's barrier: every product is complete, and every thread sees the same failed().
     if (after && !guard.failed()) (*after)();
@@ -346,6 +418,10 @@ std::vector<int64_t> weight_row_blocks(int64_t n, int64_t n_threads) {
 }
 
 void set_prompt_gemm(PromptGemmChoice choice) { g_choice.store(choice, std::memory_order_relaxed); }
+
+bool prompt_gemm_avx512_available() { return cpu_has_avx512(); }
+
+void set_prompt_gemm_avx512(bool allow) { g_allow_avx512.store(allow, std::memory_order_relaxed); }
 }  // namespace detail
 
 }  // namespace slkv

@@ -18,8 +18,11 @@
 // Results are f32 products like sgemm's, in another summation order
 // (tests/engine/prompt_gemm_test.cpp states the bound).
 //
-// Used by linear_range_gemm and linear_many (ops.hpp) on CPUs with AVX2 and FMA but no AVX-512
-// (where it was measured faster than OpenBLAS); elsewhere OpenBLAS stays, and
+// Where the CPU has AVX-512F, pairs of full 6x16 tiles run as one 12x32 tile in zmm registers
+// (same panels, same FMA chains, same bits). Used by linear_range_gemm and linear_many (ops.hpp)
+// on CPUs with AVX2 and FMA but no AVX-512, where it was measured faster than OpenBLAS; on
+// AVX-512 CPUs OpenBLAS stays the default (one run on a lent Xeon put the AVX-512 tiles ahead of
+// it at two threads and level or behind at one: docs/benchmarks.md), and
 // detail::set_prompt_gemm overrides both.
 
 #include <cstdint>
@@ -69,6 +72,12 @@ enum class PromptGemmChoice { kAuto, kOwn, kSgemm };
 // For tests and benchmarks: kOwn forces prompt_gemm wherever supported, kSgemm forces the
 // OpenBLAS path, kAuto (the default) decides by CPU. Not thread-safe against running forwards.
 void set_prompt_gemm(PromptGemmChoice choice);
+
+// True when this CPU has AVX-512F, where prompt_gemm multiplies pairs of full 6x16 tiles as
+// one 12x32 tile in zmm registers (the same bits as the AVX2 tiles). For tests and
+// benchmarks, set_prompt_gemm_avx512(false) keeps it on the AVX2 tiles.
+bool prompt_gemm_avx512_available();
+void set_prompt_gemm_avx512(bool allow);
 }  // namespace detail
 
 }  // namespace slkv

@@ -89,6 +89,7 @@ class PromptGemm : public ::testing::Test {
   }
   void TearDown() override {
     detail::set_prompt_gemm(detail::PromptGemmChoice::kAuto);
+    detail::set_prompt_gemm_avx512(true);
     omp_set_num_threads(saved_threads_);
   }
   int saved_threads_ = omp_get_max_threads();
@@ -158,6 +159,39 @@ TEST_F(PromptGemm, TwoThreadsWithTailPanelsGiveTheBitsOfOne) {
       const std::string label = "out " + std::to_string(out) + " rows " + std::to_string(n_rows);
       EXPECT_EQ(one, two) << label;
       expect_within_bound(x, w, 0, out, n_rows, two, label);
+    }
+  }
+}
+
+// Where the CPU has AVX-512, pairs of full 6x16 tiles run as one 12x32 zmm tile: each output
+// element is the same FMA chain from the same panels, so the bits must equal the AVX2 tiles',
+// across full and partial tiles, K chunks and thread splits.
+TEST_F(PromptGemm, Avx512TilesGiveTheBitsOfTheAvx2Tiles) {
+  if (!detail::prompt_gemm_avx512_available()) GTEST_SKIP() << "CPU lacks AVX-512F";
+  std::mt19937 rng(31);
+  for (const TypeCase& c : {TypeCase{GgmlType::Q4_1, {0, 2}}, TypeCase{GgmlType::Q4_K, {0, 2}}}) {
+    for (const int64_t in : {int64_t{256}, int64_t{768}}) {  // one and three K chunks
+      for (const int64_t out : {40, 200}) {  // odd panel count and a partial panel; many pairs
+        const StoredWeight w = make_weight(c, out, in, rng);
+        for (const int64_t n_rows : {7, 12, 200, 517}) {
+          const std::vector<float> x = random_rows(n_rows, in, rng);
+          for (int threads : {1, 2}) {
+            omp_set_num_threads(threads);
+            std::vector<float> zmm(static_cast<size_t>(n_rows * out), NAN), ymm(zmm.size(), NAN);
+            PromptGemmScratch scratch;
+            const GemmTarget tz{&w.info, 0, out, zmm.data()}, ty{&w.info, 0, out, ymm.data()};
+            detail::set_prompt_gemm_avx512(true);
+            prompt_gemm(x.data(), n_rows, in, {&tz, 1}, scratch);
+            detail::set_prompt_gemm_avx512(false);
+            prompt_gemm(x.data(), n_rows, in, {&ty, 1}, scratch);
+            const std::string label = w.info.name + " in " + std::to_string(in) + " out " +
+                                      std::to_string(out) + " rows " + std::to_string(n_rows) +
+                                      " threads " + std::to_string(threads);
+            EXPECT_EQ(zmm, ymm) << label;
+            expect_within_bound(x, w, 0, out, n_rows, zmm, label);
+          }
+        }
+      }
     }
   }
 }
