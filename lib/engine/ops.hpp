@@ -2,7 +2,7 @@
 // Dense building blocks of the forward pass, all in f32: RMSNorm, linear layers over stored
 // (possibly quantized) weights, activations. For many rows (prefill) weights are dequantized
 // block by block into caller-owned scratch right before they are multiplied (engine/
-// prompt_gemm.hpp's own panels on AVX2 CPUs without AVX-512, row chunks for OpenBLAS sgemm
+// prompt_gemm.hpp's own panels on CPUs with AVX2 and FMA, row chunks for OpenBLAS sgemm
 // elsewhere), so nothing model-sized is resident (unless the caller passes a packed copy:
 // engine/packed_linear.hpp); for a few rows (decode) engine/matvec.hpp dots the stored blocks.
 

@@ -19,11 +19,10 @@
 // (tests/engine/prompt_gemm_test.cpp states the bound).
 //
 // Where the CPU has AVX-512F, pairs of full 6x16 tiles run as one 12x32 tile in zmm registers
-// (same panels, same FMA chains, same bits). Used by linear_range_gemm and linear_many (ops.hpp)
-// on CPUs with AVX2 and FMA but no AVX-512, where it was measured faster than OpenBLAS; on
-// AVX-512 CPUs OpenBLAS stays the default (one run on a lent Xeon put the AVX-512 tiles ahead of
-// it at two threads and level or behind at one: docs/benchmarks.md), and
-// detail::set_prompt_gemm overrides both.
+// (same panels, same FMA chains, so the same bits on AVX2 and AVX-512 CPUs). Used by
+// linear_range_gemm and linear_many (ops.hpp) on every CPU with AVX2 and FMA: measured faster
+// than dequantize + OpenBLAS sgemm on the AMD EPYC (AVX2), and on a Xeon with AVX-512 ahead at
+// two threads and level at one (docs/benchmarks.md); detail::set_prompt_gemm overrides it.
 
 #include <cstdint>
 #include <functional>

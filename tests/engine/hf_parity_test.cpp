@@ -31,8 +31,8 @@ constexpr double kAttnAbs = 1e-4 + 0.5 / 65535.0;
 // attention path (CPUs without AVX-512) Gemma 3's 2,100-token prompt then reaches 1.14e-4
 // (streamed: 9.5e-5; with the AVX-512 tiles 5.4e-5), so those cases allow twice the
 // probability error; logits, argmax and greedy tokens keep the same checks.
-// The engine's own prompt GEMM (engine/prompt_gemm.hpp, the default on CPUs with AVX2 but no
-// AVX-512) sums the projections in yet another order, in K chunks: on the AMD EPYC it reached
+// The engine's own prompt GEMM (engine/prompt_gemm.hpp, the default on CPUs with AVX2 and FMA)
+// sums the projections in yet another order, in K chunks: on the AMD EPYC it reached
 // 1.350e-4 on that prompt, so it gets the same allowance.
 constexpr double kAttnAbsPacked = 2 * kAttnAbs;
 // Prompts of 2,000 tokens or more (Gemma 3's 2,100-token one) sum longer chains, and the
