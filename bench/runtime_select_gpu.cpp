@@ -14,6 +14,7 @@
 
 #include <cuda_runtime.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -127,21 +128,15 @@ slkv_plan* make_plan(int64_t n_q, int64_t n_kv, int64_t d, int64_t window, int64
 int main(int argc, char** argv) {
   int repeat = 21;
   int64_t t = 32768;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string a = argv[i];
-    if (i + 1 < argc && a == "--tokens") {
-      t = std::atoll(argv[i + 1]);
-    } else if (i + 1 < argc && a == "--repeat") {
-      repeat = std::atoi(argv[i + 1]);
-    } else {
-      std::fprintf(stderr, "usage: slkv_bench_runtime_select_gpu [--tokens T] [--repeat R]\n");
-      return 2;
-    }
-  }
-  if (t < 64 || repeat < 1) {
-    std::fprintf(stderr, "slkv_bench_runtime_select_gpu: --tokens must be >= 64, --repeat >= 1\n");
-    return 2;
-  }
+  CLI::App app{
+      "CUDA runtime kernels against the CPU runtime, through the C ABI: slkv_cuda_select and "
+      "slkv_select on one layer (32 KV heads, head_dim 128, window 8, max pooling 7, cap 2,040; "
+      "32 and 128 query heads, 8 rows or 1), kept lists checked equal; then "
+      "slkv_cuda_compact_gather against cudaMemcpy of the same bytes. Needs a CUDA device."};
+  app.add_option("--tokens", t, "Prompt tokens T of the layer")->check(CLI::Range(64, 1 << 24));
+  app.add_option("--repeat", repeat, "Timed GPU calls per case (median; the CPU takes at most 7)")
+      ->check(CLI::Range(1, 100000));
+  CLI11_PARSE(app, argc, argv);
   if (!slkv_cuda_available()) {
     std::fprintf(stderr,
                  "slkv_bench_runtime_select_gpu: no CUDA device (or a build without CUDA)\n");
