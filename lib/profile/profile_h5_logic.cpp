@@ -102,7 +102,6 @@ void read_probe_extras(const Io& io, hid_t file, PerProbeStats& pp) {
 void write_logic_extras(const Io& io, hid_t file, const Profile& p) {
   const auto L = static_cast<hsize_t>(p.meta.n_layers);
   const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
-  const auto P = static_cast<hsize_t>(p.per_probe.n_probes());
 
   {
     Handle scores(io.check(H5Gopen2(file, "scores", H5P_DEFAULT), "scores"), H5Gclose);
@@ -137,7 +136,6 @@ void write_logic_extras(const Io& io, hid_t file, const Profile& p) {
 void read_logic_extras(const Io& io, hid_t file, Profile& p) {
   const auto L = static_cast<hsize_t>(p.meta.n_layers);
   const auto H = static_cast<hsize_t>(p.meta.n_query_heads);
-  const auto P = static_cast<hsize_t>(p.per_probe.n_probes());
 
   {
     Handle scores = io.open_group(file, "scores");

@@ -20,7 +20,9 @@ std::string run_probe(const std::string& env) {
   std::string out;
   std::array<char, 512> buf{};
   while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  if (p) EXPECT_EQ(pclose(p), 0) << out;
+  if (p) {
+    EXPECT_EQ(pclose(p), 0) << out;
+  }
   return out;
 }
 

@@ -66,8 +66,9 @@ TEST(EvalSuite, AnswerWordPoolsHaveNoWordInsideAnother) {
       EXPECT_GE(std::string(a).size(), 4u) << a;
       EXPECT_TRUE(seen.insert(a).second) << "twice: " << a;
       for (const char* b : pool) {
-        if (std::string(a) != b)
+        if (std::string(a) != b) {
           EXPECT_EQ(std::string(b).find(a), std::string::npos) << a << " in " << b;
+        }
       }
     }
   }
