@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup,
                  "Tokens of one untimed prefill before any timed one (0: none). The first "
                  "forward of a process touches the mapped weights and scratch for the first "
-                 "time; on the 2-vCPU VM a first 512-token prefill with two threads was 15-20% "
+                 "time; on the 2-vCPU VM a first 512-token prefill with two threads was 14-18% "
                  "slower than the next")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--prefill-weights", weight_modes,

@@ -72,7 +72,7 @@ base::RowsFn pick_kernel(GgmlType type, int64_t n_rows, MatvecIsa isa) {
 // not started (its start-up costs more than the work). With passive waiting (the default) a
 // team's start wakes a sleeping thread: with 2^16 SmolLM2's two-thread decode at context 512
 // was slower than one thread's on the 2-vCPU VM; 2^20 (its q/k/v, o and down on one thread, gate/up
-// and the LM head shared) was faster for SmolLM2 and no slower for Gemma 3
+// and the LM head shared) was faster for SmolLM2 and about level for Gemma 3
 // (docs/benchmarks.md, "Fewer wake-ups").
 constexpr int64_t kRowsPerTask = 16;
 constexpr int64_t kParallelMinElements = int64_t{1} << 20;

@@ -277,8 +277,9 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     for (int64_t ic = 0; ic < m_pad; ic += kMc) {
       const int64_t ic_end = std::min(m_pad, ic + kMc);
       for (int64_t jr = 0; jr < n_panels;) {
-        // AVX-512: two full weight panels against pairs of full activation panels.
-        if (avx512 && jr + 1 < n_panels && nb - jr * kNr >= 2 * kNr) {
+        // AVX-512: two full weight panels (so jr + 1 < n_panels) against pairs of full
+        // activation panels.
+        if (avx512 && nb - jr * kNr >= 2 * kNr) {
           const float* b0 = bp + jr * kNr * kc;
           int64_t ir = ic;
           for (; ir + 2 * kMr <= ic_end && m - ir >= 2 * kMr; ir += 2 * kMr) {
