@@ -83,6 +83,15 @@ TEST(BlockedAttentionExp, ShiftsByTheMaximumAndMapsMaskedEntriesToZero) {
     }
     EXPECT_EQ(detail::softmax_row_max_isa(isa, nullptr, 0), -kInf);
   }
+  // A NaN score (a NaN query or key) stays NaN in every lane form, not a clamped exponential.
+  for (SoftmaxIsa isa : kIsas) {
+    if (!detail::softmax_isa_supported(isa)) continue;
+    std::vector<float> s(24, -1.0f);
+    s[2] = s[17] = std::numeric_limits<float>::quiet_NaN();
+    detail::exp_shift_sum_isa(isa, s.data(), 24, 0.0f);
+    EXPECT_TRUE(std::isnan(s[2]) && std::isnan(s[17])) << static_cast<int>(isa);
+    EXPECT_NEAR(s[3], std::exp(-1.0), kRelTol * std::exp(-1.0)) << static_cast<int>(isa);
+  }
   EXPECT_TRUE(detail::softmax_isa_supported(detail::best_softmax_isa()));
   EXPECT_EQ(softmax_row_max(nullptr, 0), -kInf);
   EXPECT_TRUE(std::isnan(exp_nonpositive(std::numeric_limits<float>::quiet_NaN())));
