@@ -109,29 +109,41 @@ SLKV_AVX2 void pack_weight_panel(const float* rows, int64_t ld, int64_t k0, int6
   }
 }
 
-// C[6][16] (row stride ldc) = (accumulate ? C : 0) + A · B over kc: a is a [kc][6] micro-panel,
-// b a [kc][16] one.
-SLKV_AVX2 void kernel_6x16(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
+// C[R][16] (row stride ldc) = (accumulate ? C : 0) + A · B over kc: a is a [kc][6] micro-panel
+// (rows past R unread), b a [kc][16] one. R < 6 for the last activation panel of a product
+// whose row count is not a multiple of 6: each element is the same FMA chain as in the 6-row
+// tile, so the same bits.
+template <int R>
+SLKV_AVX2 void kernel_rows(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
                            bool accumulate) {
-  __m256 c0[kMr], c1[kMr];
+  __m256 c0[R], c1[R];
 #pragma GCC unroll 6
-  for (int r = 0; r < kMr; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
-  detail::fma_tile_6x16<kMr>(a, b, kNr, kc, c0, c1);
+  for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+  detail::fma_tile_6x16<R>(a, b, kNr, kc, c0, c1);
   if (accumulate) {
 #pragma GCC unroll 6
-    for (int r = 0; r < kMr; ++r) {
+    for (int r = 0; r < R; ++r) {
       c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(c + r * ldc));
       c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(c + r * ldc + 8));
     }
   }
 #pragma GCC unroll 6
-  for (int r = 0; r < kMr; ++r) {
+  for (int r = 0; r < R; ++r) {
     _mm256_storeu_ps(c + r * ldc, c0[r]);
     _mm256_storeu_ps(c + r * ldc + 8, c1[r]);
   }
 }
 
-// The kernel for a tile with rows < 6 or cols < 16 valid: through a full-size temporary.
+SLKV_AVX2 void kernel_6x16(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
+                           bool accumulate) {
+  kernel_rows<kMr>(a, b, kc, c, ldc, accumulate);
+}
+
+using RowsKernel = void (*)(const float*, const float*, int64_t, float*, int64_t, bool);
+constexpr RowsKernel kRowsKernels[kMr] = {&kernel_rows<1>, &kernel_rows<2>, &kernel_rows<3>,
+                                          &kernel_rows<4>, &kernel_rows<5>, &kernel_rows<6>};
+
+// The kernel for a tile with cols < 16 valid: through a full-size temporary.
 SLKV_AVX2 void kernel_edge(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
                            bool accumulate, int64_t rows, int64_t cols) {
   alignas(64) float tmp[kMr * kNr] = {};
@@ -270,6 +282,8 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
       float* c = y + ir * ldy + jr * kNr;
       if (rows_valid == kMr && cols == kNr) {
         kernel_6x16(a, b, kc, c, ldy, accumulate);
+      } else if (cols == kNr) {  // the last activation panel: only its valid rows
+        kRowsKernels[rows_valid - 1](a, b, kc, c, ldy, accumulate);
       } else {
         kernel_edge(a, b, kc, c, ldy, accumulate, rows_valid, cols);
       }
