@@ -71,7 +71,10 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
   // Under a sliding window only the key blocks some query of the batch can see are packed:
   // stream g's panels start at key index skip[g], a multiple of kBlockK.
   const bool tiles = n_tokens >= kTileMinTokens && attention_tile_supported(hd);
-  thread_local std::vector<float> panels;
+  // The AVX2 kernels read the values as 16-dimension slices: packed (and widened from a half
+  // cache) in the same pass as the keys, at the same offsets, not once per query block.
+  const bool value_slices = tiles && tile_values_as_slices(hd);
+  thread_local std::vector<float> panels, vslices;
   std::vector<int64_t> panel_offset(static_cast<size_t>(n_streams) + 1, 0);
   std::vector<int64_t> skip(static_cast<size_t>(n_streams), 0);
   int64_t pack_blocks = 0;  // key blocks per stream to pack (0 without tiles)
@@ -93,8 +96,12 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
     if (static_cast<int64_t>(panels.size()) < panel_offset.back()) {
       panels.resize(static_cast<size_t>(panel_offset.back()));
     }
+    if (value_slices && static_cast<int64_t>(vslices.size()) < panel_offset.back()) {
+      vslices.resize(static_cast<size_t>(panel_offset.back()));
+    }
   }
   float* const panel_base = panels.data();
+  float* const vslice_base = vslices.data();
 
   // One OpenMP region for the packing and the tiles (each region's start wakes a sleeping
   // thread): the packing loop's barrier orders them.
@@ -107,8 +114,10 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           const KvStream st = cache.stream(layer, g);
           const int64_t first = skip[static_cast<size_t>(g)] + b * kBlockK;
           if (first >= st.length) continue;
-          pack_key_panels(st, first, std::min(kBlockK, st.length - first), hd,
-                          panel_base + panel_offset[static_cast<size_t>(g)] + b * kBlockK * hd);
+          const int64_t n = std::min(kBlockK, st.length - first);
+          const int64_t offset = panel_offset[static_cast<size_t>(g)] + b * kBlockK * hd;
+          pack_key_panels(st, first, n, hd, panel_base + offset);
+          if (value_slices) pack_value_slices(st, first, n, hd, vslice_base + offset);
         }
       }
     }
@@ -118,7 +127,7 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
     if (group > 1) tile.qs.resize(static_cast<size_t>(group * kBlockQ * hd));
     tile.m.resize(static_cast<size_t>(group * kBlockQ));
     tile.l.resize(static_cast<size_t>(group * kBlockQ));
-    if (cache.type() != KvType::kF32) {
+    if (cache.type() != KvType::kF32 && !value_slices) {
       tile.kf.resize(static_cast<size_t>(kBlockK * hd));
       tile.vf.resize(static_cast<size_t>(kBlockK * hd));
     }
@@ -179,9 +188,9 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
         // Every (query, key) pair visible: no per-element mask.
         const bool all_visible =
             kpos[nk - 1] <= q_min && (p.window == 0 || q_max - kpos[0] < p.window);
-        const float* kb = st.keys + j0 * hd;    // [nk, hd]
-        const float* vb = st.values + j0 * hd;  // [nk, hd]
-        if (st.type != KvType::kF32) {          // once per block, shared by the group's query heads
+        const float* kb = st.keys + j0 * hd;             // [nk, hd]
+        const float* vb = st.values + j0 * hd;           // [nk, hd]
+        if (st.type != KvType::kF32 && !value_slices) {  // once per block, for the group's heads
           if (!tiles) kv_decode(st.type, st.keys16 + j0 * hd, tile.kf.data(), nk * hd);
           kv_decode(st.type, st.values16 + j0 * hd, tile.vf.data(), nk * hd);
           kb = tile.kf.data();
@@ -222,14 +231,26 @@ void attention_forward(const AttentionParams& p, const KvCache& cache, int64_t l
           }
           const float m_new = std::max(m, block_max);
           const float correction = std::exp(m - m_new);  // 0 on the first visible block
-          l *= correction;
-          float* acc_r = &tile.acc[static_cast<size_t>(r * hd)];
-          for (int64_t d = 0; d < hd; ++d) acc_r[d] *= correction;
+          if (correction != 1.0f) {  // the row's maximum rose (a multiply by 1 changes nothing)
+            l *= correction;
+            float* acc_r = &tile.acc[static_cast<size_t>(r * hd)];
+            for (int64_t d = 0; d < hd; ++d) acc_r[d] *= correction;
+          }
           l += exp_shift_sum(si, nk, m_new);
           m = m_new;
         }
         // acc[r, :] += sum_j e[r, j] * v[j, :]
-        if (tiles) {
+        if (value_slices) {
+          // Block (jb - skip[g]) / kBlockK of the stream's slices, its keys rounded up to a
+          // panel; this block's products start at key j0 - jb of it.
+          const int64_t packed_offset = jb - skip[static_cast<size_t>(g)];
+          const int64_t n_pad =
+              (std::min(kBlockK, st.length - jb) + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+          tile_accumulate_slices(tile.s.data(), kBlockK, rows,
+                                 vslice_base + panel_offset[static_cast<size_t>(g)] +
+                                     packed_offset * hd + (j0 - jb) * 16,
+                                 n_pad * 16, nk, hd, tile.acc.data());
+        } else if (tiles) {
           tile_accumulate(tile.s.data(), kBlockK, rows, vb, nk, hd, tile.acc.data());
         } else {
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),

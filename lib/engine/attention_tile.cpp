@@ -189,9 +189,29 @@ void tile_scores_avx2(const float* qp, int64_t rows, const float* panels, int64_
   }
 }
 
+// slices: [head_dim / 16] slices of [nk][16] values, slice c at slices + c * slice_ld.
+SLKV_AVX2 void accumulate_slices_avx2(const float* p, int64_t p_ld, int64_t rows,
+                                      const float* slices, int64_t slice_ld, int64_t nk,
+                                      int64_t head_dim, float* acc) {
+  static constexpr auto kernels = make_accumulate_avx2(std::make_integer_sequence<int, kRows2>{});
+  for (int64_t j0 = 0; j0 < nk; j0 += kAccKeys) {  // sub-blocks as in the AVX-512 version
+    const int64_t nj = std::min(kAccKeys, nk - j0);
+    // Row blocks outside: a block's probabilities (6 rows, 1 KiB apart) stay in L1 while the
+    // contiguous value slices stream past them.
+    for (int64_t r0 = 0; r0 < rows; r0 += kRows2) {
+      const int64_t r = std::min<int64_t>(kRows2, rows - r0);
+      for (int64_t d0 = 0; d0 < head_dim; d0 += 16) {
+        kernels[static_cast<size_t>(r - 1)](p + r0 * p_ld + j0, p_ld,
+                                            slices + d0 / 16 * slice_ld + j0 * 16, nj, head_dim,
+                                            acc + r0 * head_dim + d0);
+      }
+    }
+  }
+}
+
+// From value rows: packs them as slices first (a copy per call; prefill packs once per layer).
 SLKV_AVX2 void tile_accumulate_avx2(const float* p, int64_t p_ld, int64_t rows, const float* v,
                                     int64_t nk, int64_t head_dim, float* acc) {
-  static constexpr auto kernels = make_accumulate_avx2(std::make_integer_sequence<int, kRows2>{});
   thread_local std::vector<float> vs;  // [head_dim / 16][nk][16]
   vs.resize(static_cast<size_t>(nk * head_dim));
   for (int64_t j = 0; j < nk; ++j) {
@@ -201,19 +221,7 @@ SLKV_AVX2 void tile_accumulate_avx2(const float* p, int64_t p_ld, int64_t rows, 
       _mm256_storeu_ps(dst + 8, _mm256_loadu_ps(v + j * head_dim + d0 + 8));
     }
   }
-  for (int64_t j0 = 0; j0 < nk; j0 += kAccKeys) {  // sub-blocks as in the AVX-512 version
-    const int64_t nj = std::min(kAccKeys, nk - j0);
-    // Row blocks outside: a block's probabilities (6 rows, 1 KiB apart) stay in L1 while the
-    // contiguous value slices stream past them.
-    for (int64_t r0 = 0; r0 < rows; r0 += kRows2) {
-      const int64_t r = std::min<int64_t>(kRows2, rows - r0);
-      for (int64_t d0 = 0; d0 < head_dim; d0 += 16) {
-        kernels[static_cast<size_t>(r - 1)](p + r0 * p_ld + j0, p_ld,
-                                            &vs[static_cast<size_t>(d0 * nk + j0 * 16)], nj,
-                                            head_dim, acc + r0 * head_dim + d0);
-      }
-    }
-  }
+  accumulate_slices_avx2(p, p_ld, rows, vs.data(), nk * 16, nk, head_dim, acc);
 }
 
 }  // namespace
@@ -273,6 +281,34 @@ void pack_key_panels(const KvStream& stream, int64_t first, int64_t n, int64_t h
       }
     }
   }
+}
+
+bool tile_values_as_slices(int64_t head_dim) {
+  return detail::tile_isa(head_dim) == TileIsa::kAvx2;
+}
+
+void pack_value_slices(const KvStream& stream, int64_t first, int64_t n, int64_t head_dim,
+                       float* slices) {
+  SLKV_CHECK(first >= 0 && n >= 0 && first + n <= stream.length, "value slice range");
+  SLKV_CHECK(head_dim > 0 && head_dim % 16 == 0, "value slices need head_dim a multiple of 16");
+  const int64_t n_pad = (n + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+  std::vector<float> row(static_cast<size_t>(head_dim));
+  for (int64_t j = 0; j < n_pad; ++j) {
+    if (j < n) {
+      stream.value_row(first + j, head_dim, row.data());
+    } else {
+      std::fill(row.begin(), row.end(), 0.0f);
+    }
+    for (int64_t c = 0; c < head_dim / 16; ++c) {
+      std::copy_n(&row[static_cast<size_t>(c * 16)], 16, slices + (c * n_pad + j) * 16);
+    }
+  }
+}
+
+void tile_accumulate_slices(const float* p, int64_t p_ld, int64_t rows, const float* slices,
+                            int64_t slice_ld, int64_t nk, int64_t head_dim, float* acc) {
+  SLKV_CHECK(tile_values_as_slices(head_dim), "attention tile kernels: no value-slice kernels");
+  accumulate_slices_avx2(p, p_ld, rows, slices, slice_ld, nk, head_dim, acc);
 }
 
 TileQueries prepare_tile_queries(const float* q, int64_t q_ld, int64_t rows, int64_t head_dim,

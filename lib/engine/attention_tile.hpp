@@ -6,7 +6,8 @@
 // (5.3 of attention's 31.8% of a 2,048-token prefill); here the keys are packed once per layer
 // call into 32-key panels that every query block reads. The AVX-512 kernels read queries,
 // probabilities and values where they lie; the AVX2 ones read the queries as 6-row micro-panels
-// packed once per tile and each value block as 16-dimension slices packed per call. Products
+// packed once per tile and the values as 16-dimension slices, packed once per layer call by
+// prefill (pack_value_slices) or per call by tile_accumulate. Products
 // are f32 FMAs in another order than sgemm's (tests/engine/attention_test.cpp, AttentionTile,
 // checks the summation bound).
 
@@ -56,6 +57,23 @@ void tile_scores(const TileQueries& q, const float* panels, int64_t nk, int64_t 
 // d < head_dim. Needs attention_tile_supported.
 void tile_accumulate(const float* p, int64_t p_ld, int64_t rows, const float* v, int64_t nk,
                      int64_t head_dim, float* acc);
+
+// Whether tile_accumulate's kernels here (AVX2) read the values as 16-dimension slices, which
+// prefill packs once per layer call with pack_value_slices (as it packs the keys) instead of
+// once per query block; the AVX-512 kernels read value rows in place.
+bool tile_values_as_slices(int64_t head_dim);
+
+// Values [first, first + n) of `stream`, widened to f32, as slices [head_dim / 16][n_pad][16],
+// n_pad = n rounded up to 32 (keys past n zero): value j, dimensions [16c, 16c + 16) at
+// slices[c * n_pad * 16 + j * 16]. `slices` holds key_panels_size(n, head_dim) floats.
+void pack_value_slices(const KvStream& stream, int64_t first, int64_t n, int64_t head_dim,
+                       float* slices);
+
+// tile_accumulate from values packed by pack_value_slices: `slices` points at the block's
+// first key in slice 0, slice c at slices + c * slice_ld (slice_ld = 16 n_pad). The same
+// products in the same order as tile_accumulate from value rows. Needs tile_values_as_slices.
+void tile_accumulate_slices(const float* p, int64_t p_ld, int64_t rows, const float* slices,
+                            int64_t slice_ld, int64_t nk, int64_t head_dim, float* acc);
 
 namespace detail {  // for the tests and benchmarks
 

@@ -171,7 +171,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{4, 4, 64, 300, 1, 40, true},     // one head per stream, window
                       Case{5, 1, 16, 0, 77, 0, false},      // tile rows 320 and 65 (remainders)
                       Case{2, 1, 48, 20, 50, 0, false},     // head_dim 48: three 16-lane columns
-                      Case{4, 1, 256, 0, 90, 30, false}));  // Gemma 3's head_dim, window
+                      Case{4, 1, 256, 0, 90, 30, false},    // Gemma 3's head_dim, window
+                      // A prompt chunk whose window starts past the first key block: the
+                      // packed keys and values begin at block 1.
+                      Case{9, 3, 64, 700, 100, 200, false}));
 
 }  // namespace
 }  // namespace slkv
@@ -387,6 +390,22 @@ TEST(AttentionTile, KernelsWithinTheSummationBound) {
                 ASSERT_LE(std::abs(acc[static_cast<size_t>(r * hd + d)] - exact),
                           gamma(nk + 1) * mag)
                     << "accumulator row " << r << " dim " << d;
+              }
+            }
+            // From the value slices prefill packs once per layer: the same bits, for the block
+            // at key 0 and for one starting a panel later (a sliding window's skipped keys).
+            if (tile_values_as_slices(hd)) {
+              const int64_t n_pad = (n_keys + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+              std::vector<float> slices(static_cast<size_t>(key_panels_size(n_keys, hd)), 7.0f);
+              pack_value_slices(st, 0, n_keys, hd, slices.data());
+              for (int64_t first : {int64_t{0}, kKeyPanel}) {
+                const int64_t nk2 = std::min(nk, n_keys - first);
+                std::vector<float> want = acc0, got = acc0;
+                tile_accumulate(s.data(), s_ld, rows, &vals[static_cast<size_t>(first * hd)], nk2,
+                                hd, want.data());
+                tile_accumulate_slices(s.data(), s_ld, rows, slices.data() + first * 16, n_pad * 16,
+                                       nk2, hd, got.data());
+                ASSERT_EQ(got, want) << "value slices from key " << first;
               }
             }
           }
