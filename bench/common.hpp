@@ -78,6 +78,28 @@ inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
   return best;
 }
 
+// OpenBLAS sgemm n^3 (all threads) back to back for at least `seconds`: its FLOPs over the whole
+// time: the rate it holds over a span as long as a prefill, where the peak above is the best of
+// three single products of 0.1-0.2 s each on the VM (docs/benchmarks.md compares the two).
+// `best_single` gets the fastest product.
+inline double sgemm_sustained_gflops(int n, double seconds, double* best_single = nullptr) {
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
+  const AllThreadsBlas all_threads;
+  const double flops = 2.0 * n * n * n;
+  double best = 0;
+  int64_t products = 0;
+  const auto t0 = Clock::now();
+  do {
+    const auto t1 = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                0.0f, c.data(), n);
+    best = std::max(best, flops / seconds_since(t1) / 1e9);
+    ++products;
+  } while (seconds_since(t0) < seconds);
+  if (best_single) *best_single = best;
+  return flops * static_cast<double>(products) / seconds_since(t0) / 1e9;
+}
+
 // The tile kernel cap of a --prefill-attention / --modes value: tile (the best this CPU has),
 // tile-avx2, sgemm.
 inline detail::TileIsa tile_limit(const std::string& mode) {

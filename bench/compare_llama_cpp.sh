@@ -8,7 +8,8 @@
 # stretch of a shared machine then hits both); bench/summarize_compare.py OUT_DIR prints the
 # best of the rounds per cell, with the range. Output: OUT_DIR/{slkv,llama}-MODEL-tT-rR.txt.
 # DECODE_TOKENS: tokens per decode cell (16 tokens took 0.3-1.3 s and moved by up to 2x between
-# rounds on the 2-vCPU VM).
+# rounds on the 2-vCPU VM). Each slkv run ends with 5 s of back-to-back sgemm products, the rate
+# sgemm sustains over a prefill-length span, which the summary adds as a second share.
 set -euo pipefail
 build=$1 py=$2 out=$3
 shift 3
@@ -29,7 +30,7 @@ decode_tokens=${DECODE_TOKENS:-64}
 run_slkv() {  # model name threads round
   OMP_NUM_THREADS=$3 "$build/bench/slkv_bench_engine" "$1" --prefill "$lengths" \
     --decode-context "$lengths" --decode-tokens "$decode_tokens" --rounds 1 --matvec int8 \
-    --kv-type f32,f16 | tee "$out/slkv-$2-t$3-r$4.txt"
+    --kv-type f32,f16 --sustained-peak 5 | tee "$out/slkv-$2-t$3-r$4.txt"
 }
 run_llama() {
   OMP_NUM_THREADS=$3 "$py" "$(dirname "$0")/llama_cpp_engine.py" "$1" --threads "$3" \

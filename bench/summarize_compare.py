@@ -4,7 +4,9 @@ each engine's best tokens/s over the rounds (the rounds alternate which engine r
 slow stretch of a shared machine hits both), the range over the rounds, and slkv's ratio to
 llama.cpp. slkv's f16 cache is the equal-memory comparison (llama.cpp's KV cache is f16).
 Also slkv's prefill share of the sgemm peak: its best prefill GFLOP/s (f32 cache) over the
-highest 2048^3 sgemm peak any round measured (one round's low peak measurement cannot inflate it).
+highest 2048^3 sgemm peak any round measured (one round's low peak measurement cannot inflate it),
+and, where the runs measured it (slkv_bench_engine --sustained-peak), over the highest sustained
+sgemm rate: products back to back for seconds, as long as a prefill, not the best single one.
 
 Usage: python3 bench/summarize_compare.py OUT_DIR
 Standard library only. Exits 1 when a file cannot be read or a cell is missing from a round.
@@ -20,6 +22,7 @@ from collections import defaultdict
 SLKV_PREFILL = re.compile(
     r"^prefill\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)\s+[\d.]+%.*?\b(f32|f16|bf16) cache")
 SLKV_PEAK = re.compile(r"highest OpenBLAS sgemm 2048\^3 peak of \d+ measurements?: ([\d.]+) GFLOP/s")
+SLKV_SUSTAINED = re.compile(r"back to back for [\d.]+ s: ([\d.]+) GFLOP/s sustained")
 SLKV_DECODE = re.compile(
     r"^decode\s+\d+\s+[\d.]+\s+([\d.]+)\s+.*\((?:int8|exact), (f32|f16|bf16) cache, context (\d+)")
 # bench/llama_cpp_engine.py lines:
@@ -32,7 +35,8 @@ FILE = re.compile(r"^(slkv|llama)-(.+)-t(\d+)(?:-r(\d+))?\.txt$")
 
 def parse(path, engine):
     """{(phase, tokens, column): value}; column is the cache type (slkv), 'llama', 'gflops'
-    (slkv prefill, f32 cache), or ("peak", 0, "peak") for the run's highest sgemm peak."""
+    (slkv prefill, f32 cache), ("peak", 0, "peak") for the run's highest sgemm peak, or
+    ("peak", 0, "sustained") for its sustained sgemm rate."""
     cells = {}
     for line in path.read_text().splitlines():
         if engine == "slkv":
@@ -46,6 +50,10 @@ def parse(path, engine):
             m = SLKV_PEAK.search(line)
             if m:
                 cells[("peak", 0, "peak")] = float(m[1])
+                continue
+            m = SLKV_SUSTAINED.search(line)
+            if m:
+                cells[("peak", 0, "sustained")] = float(m[1])
                 continue
             m = SLKV_DECODE.match(line)
             if m:
@@ -88,12 +96,16 @@ def main():
         if len(peaks) != n_rounds:
             sys.exit(f"{model} {threads} threads: a slkv file lacks its sgemm peak line")
         peak = max(peaks)
+        sustained = cells.pop(("peak", 0, "sustained"), [])
+        if sustained and len(sustained) != n_rounds:
+            sys.exit(f"{model} {threads} threads: only some slkv files have the sustained line")
         print(f"\n{model}, {threads} thread{'s' if threads > 1 else ''}, best of {n_rounds} "
               f"round{'s' if n_rounds > 1 else ''} (range in brackets), tokens/s\n")
-        print(f"highest sgemm 2048^3 peak of the rounds: {peak:.1f} GFLOP/s\n")
+        print(f"highest sgemm 2048^3 peak of the rounds: {peak:.1f} GFLOP/s" +
+              (f"; highest sustained: {max(sustained):.1f} GFLOP/s" if sustained else "") + "\n")
         print("| phase | slkv f32 cache | slkv f16 cache | llama.cpp (f16) | slkv f16 / llama.cpp "
-              "| slkv prefill % of peak |")
-        print("|---|---:|---:|---:|---:|---:|")
+              "| slkv prefill % of peak |" + (" % of sustained |" if sustained else ""))
+        print("|---|---:|---:|---:|---:|---:|" + ("---:|" if sustained else ""))
         phases = sorted({(p, n) for (p, n, _) in cells}, key=lambda k: (k[0] != "prefill", k[1]))
         for phase, n in phases:
             row = []
@@ -108,8 +120,12 @@ def main():
             rng = ["" if n_rounds == 1 else f" ({min(v):.1f}-{max(v):.1f})" for v in row]
             gflops = cells.get((phase, n, "gflops"))
             share_s = f"{100 * max(gflops) / peak:.1f} %" if gflops else ""
+            sustained_s = ""
+            if sustained:
+                sustained_s = (f" {100 * max(gflops) / max(sustained):.1f} % |" if gflops
+                               else "  |")
             print(f"| {phase} {n:,} | " + " | ".join(f"{b:.1f}{r}" for b, r in zip(best, rng)) +
-                  f" | {best[1] / best[2]:.2f}x | {share_s} |")
+                  f" | {best[1] / best[2]:.2f}x | {share_s} |" + sustained_s)
 
 
 if __name__ == "__main__":
