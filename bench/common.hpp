@@ -58,46 +58,50 @@ class AllThreadsBlas {
   int before_;
 };
 
-// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
-// (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
-// core reaches while it runs, which load moves less than wall time.
-inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
+// OpenBLAS sgemm on square n x n matrices, all OpenMP threads, products back to back: at least
+// `min_products` of them and at least `min_seconds`.
+struct SgemmRates {
+  double best = 0;       // GFLOP/s of the fastest product
+  double cpu_best = 0;   // the best per process CPU second and thread
+  double sustained = 0;  // all the products' FLOPs over their whole time
+};
+inline SgemmRates time_sgemm(int n, int min_products, double min_seconds) {
   std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
   const AllThreadsBlas all_threads;
-  double best = 0, cpu_best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
+  const double flops = 2.0 * n * n * n;
+  SgemmRates r;
+  int products = 0;
+  const auto start = Clock::now();
+  do {
     const auto t0 = Clock::now();
     const double c0 = process_cpu_seconds();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
                 0.0f, c.data(), n);
-    best = std::max(best, 2.0 * n * n * n / seconds_since(t0) / 1e9);
-    cpu_best = std::max(
-        cpu_best, 2.0 * n * n * n / (process_cpu_seconds() - c0) / 1e9 * omp_get_max_threads());
-  }
-  if (cpu_gflops) *cpu_gflops = cpu_best;
-  return best;
+    r.best = std::max(r.best, flops / seconds_since(t0) / 1e9);
+    r.cpu_best =
+        std::max(r.cpu_best, flops / (process_cpu_seconds() - c0) / 1e9 * omp_get_max_threads());
+    ++products;
+  } while (products < min_products || seconds_since(start) < min_seconds);
+  r.sustained = flops * products / seconds_since(start) / 1e9;
+  return r;
 }
 
-// OpenBLAS sgemm n^3 (all threads) back to back for at least `seconds`: its FLOPs over the whole
-// time: the rate it holds over a span as long as a prefill, where the peak above is the best of
-// three single products of 0.1-0.2 s each on the VM (docs/benchmarks.md compares the two).
-// `best_single` gets the fastest product.
+// sgemm GFLOP/s on square n x n matrices, OpenBLAS using all OpenMP threads; best of 3. Also
+// (cpu_gflops, when given) per process CPU second and thread: on a shared machine, the rate a
+// core reaches while it runs, which load moves less than wall time.
+inline double sgemm_peak_gflops(int n, double* cpu_gflops = nullptr) {
+  const SgemmRates r = time_sgemm(n, 3, 0.0);
+  if (cpu_gflops) *cpu_gflops = r.cpu_best;
+  return r.best;
+}
+
+// The rate sgemm holds over `seconds` of products back to back, a span as long as a prefill,
+// where the peak above is the best of three single products of 0.1-0.2 s each on the VM
+// (docs/benchmarks.md compares the two). `best_single` gets the fastest product.
 inline double sgemm_sustained_gflops(int n, double seconds, double* best_single = nullptr) {
-  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
-  const AllThreadsBlas all_threads;
-  const double flops = 2.0 * n * n * n;
-  double best = 0;
-  int64_t products = 0;
-  const auto t0 = Clock::now();
-  do {
-    const auto t1 = Clock::now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
-                0.0f, c.data(), n);
-    best = std::max(best, flops / seconds_since(t1) / 1e9);
-    ++products;
-  } while (seconds_since(t0) < seconds);
-  if (best_single) *best_single = best;
-  return flops * static_cast<double>(products) / seconds_since(t0) / 1e9;
+  const SgemmRates r = time_sgemm(n, 1, seconds);
+  if (best_single) *best_single = r.best;
+  return r.sustained;
 }
 
 // The tile kernel cap of a --prefill-attention / --modes value: tile (the best this CPU has),

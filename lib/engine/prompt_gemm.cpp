@@ -134,11 +134,6 @@ SLKV_AVX2 void kernel_rows(const float* a, const float* b, int64_t kc, float* c,
   }
 }
 
-SLKV_AVX2 void kernel_6x16(const float* a, const float* b, int64_t kc, float* c, int64_t ldc,
-                           bool accumulate) {
-  kernel_rows<kMr>(a, b, kc, c, ldc, accumulate);
-}
-
 using RowsKernel = void (*)(const float*, const float*, int64_t, float*, int64_t, bool);
 constexpr RowsKernel kRowsKernels[kMr] = {&kernel_rows<1>, &kernel_rows<2>, &kernel_rows<3>,
                                           &kernel_rows<4>, &kernel_rows<5>, &kernel_rows<6>};
@@ -151,16 +146,16 @@ SLKV_AVX2 void kernel_edge(const float* a, const float* b, int64_t kc, float* c,
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(tmp + r * kNr, c + r * ldc, cols * sizeof(float));
   }
-  kernel_6x16(a, b, kc, tmp, kNr, accumulate);
+  kernel_rows<kMr>(a, b, kc, tmp, kNr, accumulate);
   for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tmp + r * kNr, cols * sizeof(float));
 }
 
 // AVX-512: C[12][32] (row stride ldc) = (accumulate ? C : 0) + A · B over kc, from the same
-// micro-panels as kernel_6x16: a0 and a1 two consecutive [kc][6] activation panels (rows 0-5
-// and 6-11), b0 and b1 two consecutive [kc][16] weight panels (columns 0-15 and 16-31). 24 zmm
-// accumulators, one zmm per row and weight panel; per k two weight loads and 12 broadcasts
-// feed 24 FMAs (the 6x16 tile's 12 per 2 loads and 6 broadcasts). Each output element is the
-// same chain of FMAs over k, from zero, as in kernel_6x16, then the same add of C: the bits of
+// micro-panels as the 6x16 tile (kernel_rows<6>): a0 and a1 two consecutive [kc][6] activation
+// panels (rows 0-5 and 6-11), b0 and b1 two consecutive [kc][16] weight panels (columns 0-15 and
+// 16-31). 24 zmm accumulators, one zmm per row and weight panel; per k two weight loads and 12
+// broadcasts feed 24 FMAs (the 6x16 tile's 12 per 2 loads and 6 broadcasts). Each output element is
+// the same chain of FMAs over k, from zero, as in kernel_rows, then the same add of C: the bits of
 // the AVX2 tiles.
 __attribute__((target("avx512f"))) void kernel_12x32_avx512(const float* a0, const float* a1,
                                                             const float* b0, const float* b1,
@@ -272,17 +267,15 @@ SLKV_AVX2 void run_block(const Block& blk, const float* packed_x, int64_t m, int
     const float* bp = panels + pc * kch.size * nb_pad;
     const float* ap = packed_x + pc * kch.size * m_pad;
     const bool accumulate = pc > 0;
-    // The 6x16 tile of activation panel ir and weight panel jr, through the edge kernel where
-    // either is partial.
+    // The 6x16 tile of activation panel ir and weight panel jr: its valid rows, and through
+    // the edge kernel where the weight panel is partial.
     auto tile = [&](int64_t ir, int64_t jr) {
       const int64_t rows_valid = std::min(kMr, m - ir);
       const int64_t cols = std::min(kNr, nb - jr * kNr);
       const float* a = ap + ir * kc;
       const float* b = bp + jr * kNr * kc;
       float* c = y + ir * ldy + jr * kNr;
-      if (rows_valid == kMr && cols == kNr) {
-        kernel_6x16(a, b, kc, c, ldy, accumulate);
-      } else if (cols == kNr) {  // the last activation panel: only its valid rows
+      if (cols == kNr) {  // rows_valid < 6 only in the last activation panel
         kRowsKernels[rows_valid - 1](a, b, kc, c, ldy, accumulate);
       } else {
         kernel_edge(a, b, kc, c, ldy, accumulate, rows_valid, cols);
