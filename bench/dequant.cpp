@@ -3,7 +3,7 @@
 // CPU single-thread (dequantize_row) and all OpenMP threads (dequantize_tensor); with
 // --gpu (CUDA builds) the device kernel, timed with CUDA events, excluding transfers.
 //
-//   slkv_bench_dequant [--out-mib 64] [--runs 7] [--types Q4_0,Q4_K] [--gpu]
+//   slkv_bench_dequant [--out-mib 64] [--runs 7] [--types Q4_0,Q4_K] [--gpu] [--portable]
 // Prints a markdown table.
 
 #include <omp.h>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "model/quant.hpp"
+#include "model/quant_blocks.hpp"
 
 #if defined(SLKV_HAVE_CUDA)
 #include <cuda_runtime.h>
@@ -35,6 +36,7 @@ struct Options {
   int runs = 7;
   std::vector<std::string> types;
   bool gpu = false;
+  bool portable = false;
 };
 
 const std::vector<GgmlType> kAllTypes = {
@@ -166,7 +168,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--types", opt.types, "types to run (default all)")->delimiter(',');
   app.add_flag("--gpu", opt.gpu, "also time the CUDA kernel (CUDA builds)");
+  app.add_flag("--portable", opt.portable,
+               "CPU: the portable decoders only, not the AVX2 + F16C forms of the hot types");
   CLI11_PARSE(app, argc, argv);
+  slkv::detail::set_dequant_portable_only(opt.portable);
 #if !defined(SLKV_HAVE_CUDA)
   if (opt.gpu) {
     std::fprintf(stderr, "slkv_bench_dequant: built without CUDA; --gpu is not available\n");

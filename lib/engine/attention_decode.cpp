@@ -7,8 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
-#include "engine/cpu_features.hpp"
 #include "engine/kv_type.hpp"
 #include "engine/softmax_exp.hpp"
 

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
-#include "engine/cpu_features.hpp"
 #include "model/quant_blocks.hpp"
 
 namespace slkv {

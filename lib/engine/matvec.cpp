@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
-#include "engine/cpu_features.hpp"
 #include "model/quant.hpp"
 #include "model/quant_blocks.hpp"
 

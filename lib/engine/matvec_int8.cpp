@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
-#include "engine/cpu_features.hpp"
 #include "model/quant_blocks.hpp"
 
 namespace slkv {

@@ -87,34 +87,38 @@ void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n_elemen
 }
 
 void dequantize_rows(const TensorInfo& t, int64_t row_begin, int64_t row_end, float* dst) {
-  const std::string where = tensor_where(t);
-  const GgmlTypeTraits traits = checked_traits(t.type, where);
+  // The prompt GEMM calls this for every 16 weight rows: the message prefix is built only for
+  // an error.
+  if (!dequant_supported(t.type)) throw_unsupported(t.type, tensor_where(t));
+  const GgmlTypeTraits traits = *ggml_type_traits(static_cast<uint32_t>(t.type));
   int64_t n_elements = 1;
   for (int64_t dim : t.shape) {
     if (dim < 0 || __builtin_mul_overflow(n_elements, dim, &n_elements)) {
-      throw Error(where + "invalid shape (negative dimension or element count overflow)");
+      throw Error(tensor_where(t) + "invalid shape (negative dimension or element count overflow)");
     }
   }
   const int64_t row_elements = t.row_elements();
   if (row_elements % traits.block_elements != 0) {
-    throw Error(where + "row of " + std::to_string(row_elements) + " elements is not a multiple " +
-                "of the " + type_label(t.type) + " block size " +
+    throw Error(tensor_where(t) + "row of " + std::to_string(row_elements) +
+                " elements is not a multiple " + "of the " + type_label(t.type) + " block size " +
                 std::to_string(traits.block_elements));
   }
   const int64_t n_blocks = n_elements / traits.block_elements;
   int64_t expected_bytes = 0;
   if (__builtin_mul_overflow(n_blocks, static_cast<int64_t>(traits.block_bytes), &expected_bytes) ||
       static_cast<uint64_t>(expected_bytes) != t.n_bytes) {
-    throw Error(where + "holds " + std::to_string(t.n_bytes) + " bytes but its shape and type " +
-                type_label(t.type) + " need " + std::to_string(expected_bytes));
+    throw Error(tensor_where(t) + "holds " + std::to_string(t.n_bytes) +
+                " bytes but its shape and type " + type_label(t.type) + " need " +
+                std::to_string(expected_bytes));
   }
   const int64_t n_rows = row_elements ? n_elements / row_elements : 0;
   if (row_begin < 0 || row_begin > row_end || row_end > n_rows) {
-    throw Error(where + "row range [" + std::to_string(row_begin) + ", " + std::to_string(row_end) +
-                ") outside [0, " + std::to_string(n_rows) + ")");
+    throw Error(tensor_where(t) + "row range [" + std::to_string(row_begin) + ", " +
+                std::to_string(row_end) + ") outside [0, " + std::to_string(n_rows) + ")");
   }
   if (row_begin == row_end || row_elements == 0) return;
-  if (t.data == nullptr || dst == nullptr) throw Error(where + "no data or output buffer");
+  if (t.data == nullptr || dst == nullptr)
+    throw Error(tensor_where(t) + "no data or output buffer");
   // Rows are contiguous, so the range is one run of blocks.
   const int64_t blocks_per_row = row_elements / traits.block_elements;
   decode_parallel(t.type, traits, t.data + row_begin * blocks_per_row * traits.block_bytes, dst,

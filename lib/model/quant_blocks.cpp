@@ -9,7 +9,15 @@
 
 #include "model/quant_blocks.hpp"
 
+#include <atomic>
 #include <cstring>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+
+#include "core/cpu_features.hpp"
+#define SLKV_QUANT_HAVE_AVX2 1
+#endif
 
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -281,11 +289,94 @@ void decode_all(const uint8_t* src, float* dst, int64_t n_blocks) {
   for (int64_t i = 0; i < n_blocks; ++i) kDecode(src + i * kBlockBytes, dst + i * kBlockElems);
 }
 
+std::atomic<bool> g_portable_only{false};
+
+#if defined(SLKV_QUANT_HAVE_AVX2)
+// The hot decoders again, compiled for AVX2 + F16C (GCC's target pragma; clang builds keep the
+// portable ones) and chosen at run time. In the prompt GEMM, which dequantizes each weight once
+// per 512-token batch, the portable Q4_1 decoder took 1.4-2.1 % of a SmolLM2 prefill
+// (docs/benchmarks.md).
+#pragma GCC push_options
+#pragma GCC target("avx2,f16c")
+namespace avx2 {
+#include "model/quant_blocks_avx2.inc"
+
+// decode_all's loop inside this target region, so that the AVX2 decoders inline into it.
+template <void (*kDecode)(const uint8_t*, float*), int kBlockBytes, int kBlockElems>
+void decode_run(const uint8_t* src, float* dst, int64_t n_blocks) {
+  for (int64_t i = 0; i < n_blocks; ++i) kDecode(src + i * kBlockBytes, dst + i * kBlockElems);
+}
+
+// False (nothing written) for a type without an AVX2 decoder.
+bool decode(GgmlType type, const uint8_t* src, float* dst, int64_t n_blocks) {
+  switch (type) {
+    case GgmlType::Q4_0:
+      decode_run<dec_q4_0, 18, kQK>(src, dst, n_blocks);
+      return true;
+    case GgmlType::Q4_1:
+      decode_run<dec_q4_1, 20, kQK>(src, dst, n_blocks);
+      return true;
+    case GgmlType::Q5_0:
+      decode_run<dec_q5_0, 22, kQK>(src, dst, n_blocks);
+      return true;
+    case GgmlType::Q8_0:
+      decode_run<dec_q8_0, 34, kQK>(src, dst, n_blocks);
+      return true;
+    case GgmlType::Q4_K:
+      decode_run<dec_q4_k, 144, kQKK>(src, dst, n_blocks);
+      return true;
+    case GgmlType::Q6_K:
+      decode_run<dec_q6_k, 210, kQKK>(src, dst, n_blocks);
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace avx2
+#pragma GCC pop_options
+
+bool cpu_has_avx2_f16c() {
+  static const bool ok = __builtin_cpu_supports("avx2") && cpu_has_f16c();
+  return ok;
+}
+
+bool has_avx2_decoder(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q4_0:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+    case GgmlType::Q4_K:
+    case GgmlType::Q6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+#endif
+
 }  // namespace
 
 float half_to_float(uint16_t h) { return bits_to_float(half_to_float_bits(h)); }
 
+bool set_dequant_portable_only(bool portable_only) {
+  return g_portable_only.exchange(portable_only, std::memory_order_relaxed);
+}
+
+bool dequant_uses_avx2(GgmlType type) {
+#if defined(SLKV_QUANT_HAVE_AVX2)
+  return has_avx2_decoder(type) && cpu_has_avx2_f16c() &&
+         !g_portable_only.load(std::memory_order_relaxed);
+#else
+  (void)type;
+  return false;
+#endif
+}
+
 bool dequantize_blocks(GgmlType type, const uint8_t* src, float* dst, int64_t n_blocks) {
+#if defined(SLKV_QUANT_HAVE_AVX2)
+  if (dequant_uses_avx2(type)) return avx2::decode(type, src, dst, n_blocks);
+#endif
   switch (type) {
     case GgmlType::F32:
       std::memcpy(dst, src, static_cast<size_t>(n_blocks) * 4);

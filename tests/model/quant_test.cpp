@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "model/quant_blocks.hpp"
 #include "model/quant_golden.hpp"
@@ -41,10 +43,21 @@ TensorInfo flat_tensor(GgmlType type, const std::vector<uint8_t>& bytes, int64_t
   return t;
 }
 
-class GoldenTypeTest : public ::testing::TestWithParam<std::string> {};
+// Each golden type with the decoders dequantize_blocks picks on this CPU (AVX2 + F16C forms
+// for the hot types where present) and with the portable ones only.
+class GoldenTypeTest : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
+ protected:
+  void SetUp() override { previous_ = detail::set_dequant_portable_only(portable_only()); }
+  void TearDown() override { detail::set_dequant_portable_only(previous_); }
+  std::string type_name() const { return std::get<0>(GetParam()); }
+  bool portable_only() const { return std::get<1>(GetParam()); }
+
+ private:
+  bool previous_ = false;
+};
 
 TEST_P(GoldenTypeTest, HandmadeBlocksMatchGgufPyBitForBit) {
-  const auto doc = read_json(dequant_data_dir() / "synthetic" / (GetParam() + ".json"));
+  const auto doc = read_json(dequant_data_dir() / "synthetic" / (type_name() + ".json"));
   const GgmlType type = type_of(doc);
   const auto traits = *ggml_type_traits(static_cast<uint32_t>(type));
   const auto& hm = doc.at("handmade");
@@ -59,13 +72,13 @@ TEST_P(GoldenTypeTest, HandmadeBlocksMatchGgufPyBitForBit) {
   for (int64_t b = 0; b < n_blocks; ++b) {
     EXPECT_EQ(f32_hash(y.data() + b * traits.block_elements, traits.block_elements),
               block_hashes[b].get<std::string>())
-        << GetParam() << " block " << b << " first value " << y[b * traits.block_elements];
+        << type_name() << " block " << b << " first value " << y[b * traits.block_elements];
   }
   EXPECT_EQ(f32_hash(y.data(), y.size()), hm.at("f32_xxh3_128").get<std::string>());
 }
 
 TEST_P(GoldenTypeTest, RandomStreamMatchesGgufPyAndThreadedPathAgrees) {
-  const auto doc = read_json(dequant_data_dir() / "synthetic" / (GetParam() + ".json"));
+  const auto doc = read_json(dequant_data_dir() / "synthetic" / (type_name() + ".json"));
   const GgmlType type = type_of(doc);
   const auto traits = *ggml_type_traits(static_cast<uint32_t>(type));
   const auto& st = doc.at("stream");
@@ -79,14 +92,14 @@ TEST_P(GoldenTypeTest, RandomStreamMatchesGgufPyAndThreadedPathAgrees) {
     // Only allowed where d and m/dmin are both NaN/inf: IEEE 754 does not say which input
     // NaN's payload a + b or a - b returns, and numpy's lanes differ among themselves. The
     // NaN positions and every other value must still match bit for bit.
-    ASSERT_GT(st.at("two_nan_blocks").get<int>(), 0) << GetParam() << ": hash differs";
+    ASSERT_GT(st.at("two_nan_blocks").get<int>(), 0) << type_name() << ": hash differs";
     std::vector<float> canonical = serial;
     const float quiet_nan = std::bit_cast<float>(0x7FC00000u);
     for (float& v : canonical) v = std::isnan(v) ? quiet_nan : v;
     EXPECT_EQ(f32_hash(canonical.data(), n), st.at("f32_nan_canonical_xxh3_128").get<std::string>())
-        << GetParam();
+        << type_name();
     std::printf("%s: stream matches gguf-py up to the payload of NaN + NaN results\n",
-                GetParam().c_str());
+                type_name().c_str());
   }
 
   // The same bytes as a [rows, 1024] tensor go through the OpenMP path of dequantize_tensor.
@@ -104,8 +117,29 @@ TEST_P(GoldenTypeTest, RandomStreamMatchesGgufPyAndThreadedPathAgrees) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBlockTypes, GoldenTypeTest,
-                         ::testing::ValuesIn(test::golden_block_types()),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Combine(::testing::ValuesIn(test::golden_block_types()),
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) +
+                                  (std::get<1>(info.param) ? "_portable" : "_best");
+                         });
+
+// The parametrized tests above cover the AVX2 decoders only if dequantize_blocks picks them.
+TEST(Dequant, HotTypesUseAvx2DecodersWhereTheCpuHasThem) {
+#if !defined(__x86_64__) || defined(__clang__)
+  GTEST_SKIP() << "the AVX2 decoders are built by GCC for x86-64 only";
+#else
+  if (!__builtin_cpu_supports("avx2") || !cpu_has_f16c()) GTEST_SKIP() << "no AVX2 + F16C";
+  const GgmlType hot[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                          GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K};
+  for (GgmlType type : hot) EXPECT_TRUE(detail::dequant_uses_avx2(type)) << ggml_type_name(type);
+  EXPECT_FALSE(detail::dequant_uses_avx2(GgmlType::Q5_K));
+  EXPECT_FALSE(detail::dequant_uses_avx2(GgmlType::F16));
+  const bool previous = detail::set_dequant_portable_only(true);
+  for (GgmlType type : hot) EXPECT_FALSE(detail::dequant_uses_avx2(type)) << ggml_type_name(type);
+  detail::set_dequant_portable_only(previous);
+#endif
+}
 
 TEST(Dequant, FloatTypesMatchGgufPyOnEveryBitPattern) {
   const auto doc = read_json(dequant_data_dir() / "synthetic" / "float.json");
