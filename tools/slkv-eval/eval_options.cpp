@@ -1,7 +1,6 @@
 #include "eval_options.hpp"
 
-#include "core/error.hpp"
-#include "dist/shard.hpp"
+#include "common/shard_option.hpp"
 
 namespace slkv::evaltool {
 
@@ -113,16 +112,7 @@ void setup_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("--shard", o.shard,
                  "Run share I of N of the prompts (0 <= I < N; balanced by prompt cost) and write "
                  "a part file to --out for `slkv-eval merge`; see docs/distributed.md")
-      ->check(
-          [](const std::string& text) {
-            try {
-              dist::parse_shard(text);
-              return std::string();
-            } catch (const Error& e) {
-              return std::string(e.what());
-            }
-          },
-          "I/N");
+      ->check(tool_common::shard_validator());
   app.add_option("--stop-after", o.stop_after,
                  "testing: stop after this many prompts of this run, keep the checkpoints, exit 4")
       ->check(CLI::PositiveNumber)

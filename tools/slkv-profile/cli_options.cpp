@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "core/error.hpp"
-#include "dist/shard.hpp"
+#include "common/shard_option.hpp"
 #include "probes/needles_logic.hpp"
 
 namespace slkv::tools {
@@ -134,16 +133,7 @@ void setup_profile_options(CLI::App& app, ProfileCliOptions& opt) {
   app.add_option("--shard", opt.shard,
                  "run share I of N (0 <= I < N; shares balanced by probe length) and write a part "
                  "profile for `slkv-profile merge`; see docs/distributed.md")
-      ->check(
-          [](const std::string& text) {
-            try {
-              dist::parse_shard(text);
-              return std::string();
-            } catch (const Error& e) {
-              return std::string(e.what());
-            }
-          },
-          "I/N");
+      ->check(tool_common::shard_validator());
   app.add_option("--stop-after", opt.stop_after,
                  "testing: stop after this many probes of this run, keep the checkpoint, exit 4")
       ->check(CLI::PositiveNumber)
