@@ -1,13 +1,13 @@
 // slkv-compile: per-head KV budgets from head scores. See docs/cli.md and --help.
 
 #include <cstdio>
-#include <exception>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "cli_options.hpp"
+#include "common/tool_main.hpp"
 #include "compile/compiler.hpp"
 #include "compile/lineage_scores.hpp"
 #include "compile/plan_writer.hpp"
@@ -77,17 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "slkv-compile: %s (see --help)\n", e.what());
     return slkv::tools::kExitUsage;
   }
-  try {
+  return slkv::tool_common::run_reporting_errors("slkv-compile", [&] {
     slkv::tools::finish_compile_options(app, opt);
     return run(opt);
-  } catch (const slkv::UsageError& e) {
-    std::fprintf(stderr, "slkv-compile: %s (see --help)\n", e.what());
-    return slkv::tools::kExitUsage;
-  } catch (const slkv::Error& e) {
-    std::fprintf(stderr, "slkv-compile: %s\n", e.what());
-    return slkv::tools::kExitError;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "slkv-compile: internal error: %s\n", e.what());
-    return slkv::tools::kExitInternal;
-  }
+  });
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/tool_main.hpp"
 #include "compress/plan_applier.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -40,10 +41,6 @@
 #include "tokenizer_encoder.hpp"
 
 namespace {
-
-constexpr int kExitBadInput = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 3;
 
 using slkv::evaltool::EvalOptions;
 
@@ -215,32 +212,19 @@ int run_command(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   slkv::evaltool::setup_eval_options(app, options);
   slkv::evaltool::MergeOptions merge_options;
   const CLI::App* merge = slkv::evaltool::add_merge_command(app, merge_options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
-  }
-  try {
-    if (*merge) {
-      if (mpi.size() > 1) throw slkv::UsageError("merge runs in one process, not under mpirun");
-      return slkv::evaltool::run_merge(merge_options);
+  if (const auto rc = slkv::tool_common::parse_command_line(app, argc, argv)) return *rc;
+  return slkv::tool_common::run_reporting_errors("slkv-eval", [&] {
+    try {
+      if (*merge) {
+        if (mpi.size() > 1) throw slkv::UsageError("merge runs in one process, not under mpirun");
+        return slkv::evaltool::run_merge(merge_options);
+      }
+      if (options.model.empty()) throw slkv::UsageError("MODEL is required");
+      return run(options, mpi);
+    } catch (const slkv::RuntimeError& e) {  // a plan the runtime refuses: bad input
+      throw slkv::Error(e.what());
     }
-    if (options.model.empty()) throw slkv::UsageError("MODEL is required");
-    return run(options, mpi);
-  } catch (const slkv::UsageError& e) {
-    std::fprintf(stderr, "slkv-eval: %s (see --help)\n", e.what());
-    return kExitUsage;
-  } catch (const slkv::Error& e) {
-    std::fprintf(stderr, "slkv-eval: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const slkv::RuntimeError& e) {
-    std::fprintf(stderr, "slkv-eval: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "slkv-eval: internal error: %s\n", e.what());
-    return kExitInternal;
-  }
+  });
 }
 
 }  // namespace
@@ -256,6 +240,6 @@ int main(int argc, char** argv) {
     return rc;
   } catch (const slkv::Error& e) {
     std::fprintf(stderr, "slkv-eval: %s\n", e.what());
-    return kExitBadInput;
+    return slkv::tool_common::kExitBadInput;
   }
 }

@@ -4,11 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <bit>
-#include <cstdio>
 #include <iostream>
 #include <string_view>
 #include <vector>
 
+#include "common/tool_main.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "inspect_options.hpp"
@@ -18,10 +18,6 @@
 #include "tokenize.hpp"
 
 namespace {
-
-constexpr int kExitBadInput = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 3;
 
 static_assert(std::endian::native == std::endian::little,
               "--dequant writes host floats as little-endian");
@@ -63,22 +59,6 @@ int main(int argc, char** argv) {
   CLI::App app{"slkv-inspect"};
   slkv::inspect::InspectOptions options;
   slkv::inspect::setup_inspect_options(app, options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
-  }
-  try {
-    return run(options);
-  } catch (const slkv::UsageError& e) {
-    std::fprintf(stderr, "slkv-inspect: %s (see --help)\n", e.what());
-    return kExitUsage;
-  } catch (const slkv::Error& e) {
-    std::fprintf(stderr, "slkv-inspect: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "slkv-inspect: internal error: %s\n", e.what());
-    return kExitInternal;
-  }
+  if (const auto rc = slkv::tool_common::parse_command_line(app, argc, argv)) return *rc;
+  return slkv::tool_common::run_reporting_errors("slkv-inspect", [&] { return run(options); });
 }

@@ -8,6 +8,7 @@
 
 #include "ablation_job.hpp"
 #include "cli_options.hpp"
+#include "common/tool_main.hpp"
 #include "core/error.hpp"
 #include "dist/mpi_world.hpp"
 #include "engine/thread_defaults.hpp"
@@ -52,12 +53,8 @@ int run(int argc, char** argv, const slkv::dist::MpiWorld& mpi) {
   setup_profile_options(app, opt);
   MergeOptions merge_opt;
   const CLI::App* merge = add_merge_command(app, merge_opt);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
-  }
+  if (const auto rc = slkv::tool_common::parse_command_line(app, argc, argv)) return *rc;
+  // Not run_reporting_errors: here out of memory is a failure (exit 1), not a bug.
   try {
     if (*merge) return run_merge(merge_opt);
     if (!opt.summary_path.empty()) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/tool_main.hpp"
 #include "compress/plan_applier.hpp"
 #include "compress/prefill_rows.hpp"
 #include "core/atomic_file.hpp"
@@ -28,10 +29,6 @@
 #include "run_options.hpp"
 
 namespace {
-
-constexpr int kExitBadInput = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 3;
 
 static_assert(std::endian::native == std::endian::little, "outputs are little-endian f32");
 
@@ -224,25 +221,12 @@ int main(int argc, char** argv) {
   CLI::App app{"slkv-run"};
   slkv::run::RunOptions options;
   slkv::run::setup_run_options(app, options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
-  }
-  try {
-    return run(options);
-  } catch (const slkv::UsageError& e) {
-    std::fprintf(stderr, "slkv-run: %s (see --help)\n", e.what());
-    return kExitUsage;
-  } catch (const slkv::Error& e) {
-    std::fprintf(stderr, "slkv-run: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const slkv::RuntimeError& e) {  // the runtime's message, e.g. a plan for another model
-    std::fprintf(stderr, "slkv-run: %s: %s\n", options.plan.c_str(), e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "slkv-run: internal error: %s\n", e.what());
-    return kExitInternal;
-  }
+  if (const auto rc = slkv::tool_common::parse_command_line(app, argc, argv)) return *rc;
+  return slkv::tool_common::run_reporting_errors("slkv-run", [&] {
+    try {
+      return run(options);
+    } catch (const slkv::RuntimeError& e) {  // the runtime's message, e.g. a plan for another model
+      throw slkv::Error(options.plan + ": " + e.what());
+    }
+  });
 }
