@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "probes/logic_draw.hpp"
 #include "probes/needle_pools.hpp"
 
 namespace slkv::probes {
@@ -21,35 +22,12 @@ std::string cap(std::string s) {
   return s;
 }
 
-// Two distinct draws from a pool.
-template <typename Pool>
-std::pair<std::string, std::string> two_of(Rng& r, const Pool& pool) {
-  std::string a = r.pick(pool), b;
-  do {
-    b = r.pick(pool);
-  } while (b == a);
-  return {a, b};
-}
+using logic_draw::role_if;
+using logic_draw::two_of;
+using logic_draw::two_values;
 
-// Two distinct integers in [lo, hi] at least `gap` apart.
-std::pair<int64_t, int64_t> two_values(Rng& r, int64_t lo, int64_t hi, int64_t gap) {
-  const int64_t a = r.between(lo, hi);
-  int64_t b;
-  do {
-    b = r.between(lo, hi);
-  } while (b - a < gap && a - b < gap);
-  return {a, b};
-}
-
-PieceRole role_if(bool needed) { return needed ? PieceRole::kNeedle : PieceRole::kDistractor; }
-
-Needle start(const char* name, const char* kind) {
-  Needle n;
-  n.family = NeedleFamily::kLogic;
-  n.template_name = std::string("logic.") + name;
-  n.answer_kind = kind;
-  return n;
-}
+// The v1 templates all answer by lookup.
+Needle start(const char* name, const char* kind) { return logic_draw::start(name, kind, "lookup"); }
 
 // Comparison template: two entities, a compared quantity (always read, N) and an attribute;
 // only the winner's attribute is read (N), the other's is an in-needle distractor (D).

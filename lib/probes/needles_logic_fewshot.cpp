@@ -23,6 +23,7 @@ namespace {
 using logic_draw::fact;
 using logic_draw::fresh;
 using logic_draw::start;
+using logic_draw::two_values;
 
 constexpr int kDemos = 2;
 constexpr const char* kCountables[] = {"books", "coins", "stamps", "shells", "marbles", "pencils"};
@@ -99,11 +100,7 @@ Needle fewshot_higher_score(Rng& r) {
   std::vector<std::string> teams;
   const std::string a = fresh(r, pools::teams(), teams);
   const std::string b = fresh(r, pools::teams(), teams);
-  const int64_t sa = r.between(11, 49);
-  int64_t sb = 0;
-  do {
-    sb = r.between(11, 49);
-  } while (sb - sa < 4 && sa - sb < 4);
+  const auto [sa, sb] = two_values(r, 11, 49, 4);
   const bool ask_higher = r.chance(0.5);
   const bool a_first = r.chance(0.5);
   n.pieces.push_back({" The " + a + " team scored", PieceRole::kNeedle});
@@ -141,11 +138,7 @@ Needle fewshot_older_choice(Rng& r) {
   std::vector<std::string> names;
   const std::string a = fresh(r, pools::first_names(), names);
   const std::string b = fresh(r, pools::first_names(), names);
-  const int64_t age_a = r.between(19, 78);
-  int64_t age_b = 0;
-  do {
-    age_b = r.between(19, 78);
-  } while (age_b - age_a < 5 && age_a - age_b < 5);
+  const auto [age_a, age_b] = two_values(r, 19, 78, 5);
   fact(n, " " + a + " is " + std::to_string(age_a) + " years old.");
   fact(n, " " + b + " is " + std::to_string(age_b) + " years old.");
   const bool ask_older = r.chance(0.5);
@@ -158,11 +151,7 @@ Needle fewshot_older_choice(Rng& r) {
   for (int i = 0; i < kDemos; ++i) {
     const std::string c = fresh(r, pools::first_names(), names);
     const std::string d = fresh(r, pools::first_names(), names);
-    const int64_t u = r.between(19, 78);
-    int64_t v = 0;
-    do {
-      v = r.between(19, 78);
-    } while (v - u < 5 && u - v < 5);
+    const auto [u, v] = two_values(r, 19, 78, 5);
     const bool older = r.chance(0.5);
     n.demos.push_back({c + " is " + std::to_string(u) + " years old and " + d + " is " +
                            std::to_string(v) + " years old. Who is " +
@@ -185,16 +174,9 @@ Needle fewshot_mentor_city(Rng& r) {
   const std::string c1 = fresh(r, pools::cities(), cities);
   const std::string c2 = fresh(r, pools::cities(), cities);
   const bool first = r.chance(0.5);  // which chain the question follows
-  const PieceRole r1 = first ? PieceRole::kNeedle : PieceRole::kDistractor;
-  const PieceRole r2 = first ? PieceRole::kDistractor : PieceRole::kNeedle;
-  n.pieces.push_back({" " + s1 + "'s mentor is " + m1 + ".", r1});
-  n.pieces.push_back({" " + s2 + "'s mentor is " + m2 + ".", r2});
-  n.pieces.push_back({" " + m1 + " lives in", r1});
-  n.pieces.push_back({" " + c1, r1, first});
-  n.pieces.push_back({".", r1});
-  n.pieces.push_back({" " + m2 + " lives in", r2});
-  n.pieces.push_back({" " + c2, r2, !first});
-  n.pieces.push_back({".", r2});
+  logic_draw::add_two_chains(n, {" " + s1 + "'s mentor is " + m1 + ".", " " + m1 + " lives in", c1},
+                             {" " + s2 + "'s mentor is " + m2 + ".", " " + m2 + " lives in", c2},
+                             first);
   n.question = "In which city does " + (first ? s1 : s2) + "'s mentor live?";
   n.answer = first ? c1 : c2;
   n.choices = {c1, c2};

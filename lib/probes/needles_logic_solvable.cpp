@@ -26,35 +26,15 @@ constexpr const char* kWrapped[] = {"parcel", "gift", "prize", "souvenir"};
 constexpr const char* kKeptObjects[] = {"coin",  "ring",    "letter", "watch", "medal",
                                         "stone", "feather", "button", "spoon", "whistle"};
 
+using logic_draw::fact;
 using logic_draw::start;
-
-template <typename Pool>
-std::pair<std::string, std::string> two_of(Rng& r, const Pool& pool) {
-  std::string a = r.pick(pool), b;
-  do {
-    b = r.pick(pool);
-  } while (b == a);
-  return {a, b};
-}
-
-// Two integers in [lo, hi] at least `gap` apart.
-std::pair<int64_t, int64_t> two_values(Rng& r, int64_t lo, int64_t hi, int64_t gap) {
-  const int64_t a = r.between(lo, hi);
-  int64_t b;
-  do {
-    b = r.between(lo, hi);
-  } while (b - a < gap && a - b < gap);
-  return {a, b};
-}
+using logic_draw::two_of;
+using logic_draw::two_values;
 
 void yes_no(Needle& n, bool yes) {
   n.answer_form = "yesno";
   n.choices = {"Yes", "No"};
   n.answer = yes ? "Yes" : "No";
-}
-
-void fact(Needle& n, std::string text) {
-  n.pieces.push_back({std::move(text), PieceRole::kNeedle});
 }
 
 // " Mara is 34 years old. Theo is 51 years old."
@@ -181,16 +161,9 @@ Needle key_box(Rng& r) {
   const std::string k1 = colours[0] + " key", k2 = colours[1] + " key";
   const std::string b1 = colours[2] + " box", b2 = colours[3] + " box";
   const bool first = r.chance(0.5);  // which chain the question follows
-  const PieceRole r1 = first ? PieceRole::kNeedle : PieceRole::kDistractor;
-  const PieceRole r2 = first ? PieceRole::kDistractor : PieceRole::kNeedle;
-  n.pieces.push_back({" The " + k1 + " opens the " + b1 + ".", r1});
-  n.pieces.push_back({" The " + k2 + " opens the " + b2 + ".", r2});
-  n.pieces.push_back({" The " + b1 + " holds a", r1});
-  n.pieces.push_back({" " + o1, r1, first});
-  n.pieces.push_back({".", r1});
-  n.pieces.push_back({" The " + b2 + " holds a", r2});
-  n.pieces.push_back({" " + o2, r2, !first});
-  n.pieces.push_back({".", r2});
+  logic_draw::add_two_chains(
+      n, {" The " + k1 + " opens the " + b1 + ".", " The " + b1 + " holds a", o1},
+      {" The " + k2 + " opens the " + b2 + ".", " The " + b2 + " holds a", o2}, first);
   n.question = "What does the box that the " + (first ? k1 : k2) + " opens hold?";
   n.answer = first ? o1 : o2;
   n.choices = {o1, o2};  // the two objects the needle offers: guessing succeeds half the time
