@@ -120,7 +120,7 @@ SLKV_AVX2 void kernel_rows(const float* a, const float* b, int64_t kc, float* c,
   // The tile's rows of C are read (later K chunks) or written only after the FMA loop, too far
   // ahead for the out-of-order window; rows ldc apart are no stream the hardware prefetcher
   // follows. Fetched now, they are in L1 by then: 0.3-3.0 % faster products
-  // (docs/benchmarks.md, "AVX2 decoders, C prefetch").
+  // (docs/benchmarks.md, "AVX2 weight decoders and C prefetch in the prompt GEMM").
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) {
     c0[r] = c1[r] = _mm256_setzero_ps();
