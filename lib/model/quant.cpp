@@ -100,7 +100,7 @@ void dequantize_rows(const TensorInfo& t, int64_t row_begin, int64_t row_end, fl
   const int64_t row_elements = t.row_elements();
   if (row_elements % traits.block_elements != 0) {
     throw Error(tensor_where(t) + "row of " + std::to_string(row_elements) +
-                " elements is not a multiple " + "of the " + type_label(t.type) + " block size " +
+                " elements is not a multiple of the " + type_label(t.type) + " block size " +
                 std::to_string(traits.block_elements));
   }
   const int64_t n_blocks = n_elements / traits.block_elements;

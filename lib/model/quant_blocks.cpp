@@ -307,29 +307,25 @@ void decode_run(const uint8_t* src, float* dst, int64_t n_blocks) {
   for (int64_t i = 0; i < n_blocks; ++i) kDecode(src + i * kBlockBytes, dst + i * kBlockElems);
 }
 
-// False (nothing written) for a type without an AVX2 decoder.
-bool decode(GgmlType type, const uint8_t* src, float* dst, int64_t n_blocks) {
+using BlocksFn = void (*)(const uint8_t*, float*, int64_t);
+
+// The AVX2 decoder of `type`, or nullptr for a type without one.
+BlocksFn decoder(GgmlType type) {
   switch (type) {
     case GgmlType::Q4_0:
-      decode_run<dec_q4_0, 18, kQK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q4_0, 18, kQK>;
     case GgmlType::Q4_1:
-      decode_run<dec_q4_1, 20, kQK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q4_1, 20, kQK>;
     case GgmlType::Q5_0:
-      decode_run<dec_q5_0, 22, kQK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q5_0, 22, kQK>;
     case GgmlType::Q8_0:
-      decode_run<dec_q8_0, 34, kQK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q8_0, 34, kQK>;
     case GgmlType::Q4_K:
-      decode_run<dec_q4_k, 144, kQKK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q4_k, 144, kQKK>;
     case GgmlType::Q6_K:
-      decode_run<dec_q6_k, 210, kQKK>(src, dst, n_blocks);
-      return true;
+      return decode_run<dec_q6_k, 210, kQKK>;
     default:
-      return false;
+      return nullptr;
   }
 }
 }  // namespace avx2
@@ -340,18 +336,10 @@ bool cpu_has_avx2_f16c() {
   return ok;
 }
 
-bool has_avx2_decoder(GgmlType type) {
-  switch (type) {
-    case GgmlType::Q4_0:
-    case GgmlType::Q4_1:
-    case GgmlType::Q5_0:
-    case GgmlType::Q8_0:
-    case GgmlType::Q4_K:
-    case GgmlType::Q6_K:
-      return true;
-    default:
-      return false;
-  }
+// The decoder dequantize_blocks uses for `type` here and now, or nullptr for the portable one.
+avx2::BlocksFn avx2_decoder(GgmlType type) {
+  if (!cpu_has_avx2_f16c() || g_portable_only.load(std::memory_order_relaxed)) return nullptr;
+  return avx2::decoder(type);
 }
 #endif
 
@@ -365,8 +353,7 @@ bool set_dequant_portable_only(bool portable_only) {
 
 bool dequant_uses_avx2(GgmlType type) {
 #if defined(SLKV_QUANT_HAVE_AVX2)
-  return has_avx2_decoder(type) && cpu_has_avx2_f16c() &&
-         !g_portable_only.load(std::memory_order_relaxed);
+  return avx2_decoder(type) != nullptr;
 #else
   (void)type;
   return false;
@@ -375,7 +362,10 @@ bool dequant_uses_avx2(GgmlType type) {
 
 bool dequantize_blocks(GgmlType type, const uint8_t* src, float* dst, int64_t n_blocks) {
 #if defined(SLKV_QUANT_HAVE_AVX2)
-  if (dequant_uses_avx2(type)) return avx2::decode(type, src, dst, n_blocks);
+  if (const avx2::BlocksFn decode = avx2_decoder(type)) {
+    decode(src, dst, n_blocks);
+    return true;
+  }
 #endif
   switch (type) {
     case GgmlType::F32:
